@@ -1,0 +1,92 @@
+//! The task behind each callback-style connection: read, call the protocol, send.
+//!
+//! Its loop, each time it is polled: send what the protocol wrote (at once, in one `send`);
+//! if the transport is closing and everything is sent, stop; otherwise read and hand the bytes
+//! to `data_received` (or, at EOF, call `eof_received`). While output is waiting to be sent it
+//! does not read, so a client that never reads cannot make the server buffer without bound.
+//! asyncio's `_SelectorSocketTransport` does this work with `_read_ready` and `_write_ready`.
+//!
+//! Reads go into one 64 KiB buffer per thread, not one per connection: callbacks cannot
+//! await, so the buffer is free again when `data_received` returns. An idle connection then
+//! costs only its protocol, its transport and its socket.
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+use super::{Protocol, Transport};
+use crate::TcpStream;
+
+/// The size of the shared read buffer.
+const READ_BUFFER_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer shared by every connection of this thread.
+    static READ_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUFFER_SIZE].into());
+}
+
+/// Runs one connection until it closes, then calls `connection_lost`.
+pub(super) async fn drive<P: Protocol>(stream: TcpStream, peer: SocketAddr, mut protocol: P) {
+    let transport = Transport::new(peer);
+    protocol.connection_made(transport.clone());
+    let mut peer_closed = false;
+    let outcome = poll_fn(|cx| {
+        transport.unpark();
+        let poll = poll_connection(&stream, &transport, &mut protocol, &mut peer_closed, cx);
+        if poll.is_pending() {
+            transport.park(cx);
+        }
+        poll
+    })
+    .await;
+    drop(stream);
+    protocol.connection_lost(outcome.err());
+}
+
+/// One turn of the connection's loop; see the module docs.
+fn poll_connection<P: Protocol>(
+    stream: &TcpStream,
+    transport: &Transport,
+    protocol: &mut P,
+    peer_closed: &mut bool,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    loop {
+        // 1. Send what the protocol wrote; wait (without reading) if the socket is full.
+        if transport.poll_send(stream, cx)?.is_pending() {
+            return Poll::Pending;
+        }
+        // 2. Closing, and everything is sent: done.
+        if transport.is_closing() {
+            return Poll::Ready(Ok(()));
+        }
+        // 3. The peer sent EOF and the protocol kept the connection open: wait for it to
+        //    write or close.
+        if *peer_closed {
+            return Poll::Pending;
+        }
+        // 4. Read, and hand the bytes to the protocol.
+        let read = READ_BUFFER.with_borrow_mut(|buffer| {
+            let poll = stream.poll_read_with(cx, buffer);
+            if let Poll::Ready(Ok(n)) = poll {
+                if n > 0 {
+                    protocol.data_received(&buffer[..n]);
+                }
+            }
+            poll
+        });
+        match read {
+            Poll::Ready(Ok(0)) => {
+                *peer_closed = true;
+                if !protocol.eof_received() {
+                    transport.close();
+                }
+            }
+            Poll::Ready(Ok(_)) => {}
+            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+            Poll::Pending => return Poll::Pending,
+        }
+    }
+}

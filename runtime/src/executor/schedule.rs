@@ -1,0 +1,100 @@
+//! Where a woken task goes: the local run queue, or the shared queue plus a `notify`.
+//!
+//! `async-task` calls a schedule function each time a task is woken. Ours asks one question:
+//! is the waker being called on the task's home thread? Then the task goes on the home
+//! runtime's local queue, a plain `VecDeque` (no atomics, no syscall). Otherwise (a waker sent
+//! to another thread, say by a channel) it goes on a `ConcurrentQueue` and the home reactor is
+//! woken with `Poller::notify`. asyncio draws the same line: `loop.call_soon` from the loop's
+//! thread, `loop.call_soon_threadsafe` (which writes to a self-pipe) from any other.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::Wake;
+
+use async_task::Runnable;
+use concurrent_queue::ConcurrentQueue;
+use polling::Poller;
+
+use crate::context;
+use crate::stats;
+use crate::trace::trace;
+
+/// A task ready to run; its metadata is the task's id, for tracing.
+pub(crate) type Task = Runnable<u64>;
+
+/// The part of a runtime that other threads may touch.
+pub(crate) struct Shared {
+    /// The runtime's id, compared with the current thread's to tell local wakes from remote.
+    pub(crate) id: usize,
+    /// Tasks woken from other threads, waiting to be moved to the local queue.
+    pub(crate) remote: ConcurrentQueue<Task>,
+    /// The runtime's poller, to interrupt its `epoll_wait` after a remote wake.
+    poller: Arc<Poller>,
+    /// The `block_on` future was woken from another thread.
+    pub(crate) main_woken_remotely: AtomicBool,
+}
+
+impl Shared {
+    /// The shared part of a new runtime.
+    pub(crate) fn new(id: usize, poller: Arc<Poller>) -> Shared {
+        Shared {
+            id,
+            remote: ConcurrentQueue::unbounded(),
+            poller,
+            main_woken_remotely: AtomicBool::new(false),
+        }
+    }
+
+    /// The schedule function of every task of this runtime.
+    pub(crate) fn schedule(&self, task: Task) {
+        if context::is_home(self.id) {
+            // Home thread: the local queue. If the thread is exiting and its runtime is gone,
+            // dropping the task cancels it, which is all that can be done.
+            context::try_with(|rt| {
+                stats::add(&rt.counters.wakes_local, 1);
+                trace!("task {} woken", task.metadata());
+                rt.executor.push(task);
+            });
+        } else {
+            self.push_remote(task);
+        }
+    }
+
+    /// A wake from another thread: queue the task, then interrupt the home reactor.
+    fn push_remote(&self, task: Task) {
+        // The queue is unbounded, and it is closed only when the runtime is gone.
+        let _ = self.remote.push(task);
+        self.notify();
+    }
+
+    /// Interrupts the home reactor's wait. `polling` writes its eventfd at most once until
+    /// the reactor has seen it, so many remote wakes cost one syscall.
+    fn notify(&self) {
+        if let Err(error) = self.poller.notify() {
+            eprintln!("zenio: cannot wake a runtime from another thread: {error}");
+        }
+    }
+}
+
+/// The waker of the future given to `block_on`, which is not a task of its own.
+pub(crate) struct MainWaker {
+    /// The runtime running the `block_on`.
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if context::is_home(self.shared.id) {
+            context::try_with(|rt| rt.executor.wake_main());
+        } else {
+            self.shared
+                .main_woken_remotely
+                .store(true, Ordering::Release);
+            self.shared.notify();
+        }
+    }
+}

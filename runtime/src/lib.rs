@@ -1,0 +1,100 @@
+//! zenio: a small async runtime you can read in an evening.
+//!
+//! zenio runs Rust futures on one thread, the way Python's asyncio runs coroutines on one event
+//! loop. It has three parts:
+//!
+//! - the **reactor** asks the kernel which sockets are ready (`epoll_wait`) and when the next
+//!   timer is due, and wakes the tasks waiting for them;
+//! - the **executor** keeps a queue of ready tasks and polls each one, and when the queue is
+//!   empty, asks the reactor to wait;
+//! - **net** and **time** are the futures tasks await: [`TcpListener::accept`],
+//!   [`TcpStream::read`], [`sleep`]...
+//!
+//! Both of asyncio's styles are here: the coroutine style (`async fn` over a [`TcpStream`],
+//! like asyncio's streams) and the callback style ([`Protocol`] and [`Transport`], like
+//! `asyncio.Protocol`), which is itself a task that calls your methods.
+//!
+//! # Implementation
+//!
+//! On Linux: `epoll_create1` once per runtime; `epoll_ctl(EPOLL_CTL_ADD)` once per socket, and
+//! only the first time an operation on it would block (edge-triggered, never modified); one
+//! `epoll_wait` per turn of the loop, whose timeout is the next timer's deadline;
+//! `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)` for new connections, so an accepted socket costs no
+//! extra `fcntl`; `recv`/`send` tried at once, before any readiness is known. Tasks are
+//! `async-task` tasks; wakes from other threads go through a `ConcurrentQueue` and
+//! `polling`'s `Poller::notify`. zenio has no `unsafe` code.
+//!
+//! # Example
+//!
+//! An echo server (`runtime/examples/echo.rs` is the same, with comments):
+//!
+//! ```no_run
+//! use futures_lite::io::{copy, split};
+//!
+//! fn main() -> std::io::Result<()> {
+//!     zenio::block_on(async {
+//!         let listener = zenio::TcpListener::bind("127.0.0.1:7000")?;
+//!         loop {
+//!             let (stream, _peer) = listener.accept().await?;
+//!             zenio::spawn(async move {
+//!                 let (reader, mut writer) = stream.split();
+//!                 copy(reader, &mut writer).await
+//!             })
+//!             .detach();
+//!         }
+//!     })
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod callback;
+mod context;
+mod executor;
+mod net;
+mod reactor;
+mod stats;
+mod time;
+mod trace;
+
+pub use callback::{serve, Protocol, Transport};
+pub use executor::{JoinError, JoinHandle};
+pub use net::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use stats::Stats;
+pub use time::{call_later, interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
+
+use std::future::Future;
+
+/// Runs `future` to completion on this thread's runtime, running spawned tasks meanwhile.
+///
+/// This is asyncio's `loop.run_until_complete(future)` (or `asyncio.run`). Tasks spawned and
+/// not finished when it returns stay queued and run at the next `block_on` on this thread.
+///
+/// # Panics
+///
+/// If called from inside another `block_on` on the same thread, and if `future` panics.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    context::with(|rt| rt.executor.block_on(rt, future))
+}
+
+/// Starts `future` as a new task on this thread's runtime, like `asyncio.create_task`.
+///
+/// The task runs when `block_on` runs on this thread. It need not be `Send`. The returned
+/// [`JoinHandle`] gives its result; dropping the handle lets the task run on, detached.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    context::with(|rt| rt.executor.spawn(rt, future))
+}
+
+/// This thread's runtime counters: tasks, polls, waits, events, wakes, registrations.
+pub fn stats() -> Stats {
+    context::with(|rt| rt.counters.snapshot())
+}
+
+/// Lets other tasks run before this one continues (asyncio's `await asyncio.sleep(0)`).
+pub async fn yield_now() {
+    futures_lite::future::yield_now().await;
+}

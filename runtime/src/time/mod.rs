@@ -1,0 +1,107 @@
+//! Time: sleeping, timeouts, intervals and delayed callbacks.
+//!
+//! All of them rest on [`Sleep`], a timer in the reactor's queue. The reactor passes the time
+//! to the earliest deadline as the timeout of `epoll_wait(2)`, so timers cost no syscall of
+//! their own. The asyncio names: `asyncio.sleep`, `asyncio.wait_for`, `loop.call_later`.
+
+mod sleep;
+
+pub use sleep::{sleep, sleep_until, Sleep};
+
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use futures_lite::future;
+
+use crate::JoinHandle;
+
+/// Runs `future`, giving up after `duration` (asyncio's `asyncio.wait_for(aw, timeout)`).
+///
+/// Returns `Err(Elapsed)` if the deadline passes first; `future` is then dropped, which
+/// cancels it (and closes any socket it owns).
+pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
+    let deadline = Instant::now() + duration;
+    future::or(async { Ok(future.await) }, async {
+        sleep_until(deadline).await;
+        Err(Elapsed { deadline })
+    })
+    .await
+}
+
+/// The error of [`timeout`]: the deadline passed before the future completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Elapsed {
+    /// When the time ran out.
+    deadline: Instant,
+}
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let late = Instant::now().saturating_duration_since(self.deadline);
+        write!(f, "deadline has elapsed ({late:?} ago)")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for std::io::Error {
+    fn from(elapsed: Elapsed) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, elapsed)
+    }
+}
+
+/// A clock that ticks every `period`, the first tick at once.
+///
+/// # Panics
+///
+/// If `period` is zero.
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "zenio::interval: the period must be non-zero");
+    Interval {
+        period,
+        sleep: sleep_until(Instant::now()),
+    }
+}
+
+/// Ticks at a fixed period; see [`interval`].
+///
+/// When a tick is missed (the task was busy for longer than a period), the next tick comes at
+/// once and the schedule restarts from there: ticks are delayed, never bunched up.
+#[derive(Debug)]
+pub struct Interval {
+    /// Time between ticks.
+    period: Duration,
+    /// Sleeps until the next tick.
+    sleep: Sleep,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns the time it was due.
+    pub async fn tick(&mut self) -> Instant {
+        (&mut self.sleep).await;
+        let due = self.sleep.deadline();
+        let next = (due + self.period).max(Instant::now());
+        self.sleep.reset(next);
+        due
+    }
+
+    /// The time between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
+
+/// Calls `callback` once `delay` has passed (asyncio's `loop.call_later(delay, callback)`).
+///
+/// The returned handle cancels the call ([`JoinHandle::cancel`], asyncio's
+/// `TimerHandle.cancel()`); dropping it lets the call happen.
+pub fn call_later<F>(delay: Duration, callback: F) -> JoinHandle<()>
+where
+    F: FnOnce() + 'static,
+{
+    crate::spawn(async move {
+        sleep(delay).await;
+        callback();
+    })
+}

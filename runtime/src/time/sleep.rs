@@ -1,0 +1,83 @@
+//! `Sleep`: a future that completes at a deadline.
+//!
+//! On its first `Pending` it puts a timer in the reactor's queue with the task's waker; the
+//! reactor bounds its `epoll_wait` by the earliest deadline and wakes the task when it is due.
+//! Dropping a `Sleep` removes its timer. asyncio's `asyncio.sleep(delay)` does the same with
+//! `loop.call_later(delay, future.set_result, None)`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::reactor::TimerKey;
+
+/// Completes once `duration` has passed; see [`Sleep`].
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(Instant::now() + duration)
+}
+
+/// Completes at `deadline` (at once if it has passed); see [`Sleep`].
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        timer: None,
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`]. It never completes early; it may
+/// complete late by up to a millisecond (the resolution of `epoll_wait`) plus the time other
+/// tasks hold the thread.
+#[derive(Debug)]
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    /// When the future completes.
+    deadline: Instant,
+    /// Its entry in the reactor's timer queue, once it has waited.
+    timer: Option<TimerKey>,
+}
+
+impl Sleep {
+    /// When this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline (the timer is re-queued at the next poll).
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel_timer();
+        self.deadline = deadline;
+    }
+
+    /// Takes the timer out of the reactor's queue, if it is there.
+    fn cancel_timer(&mut self) {
+        if let Some(key) = self.timer.take() {
+            context::try_with(|rt| rt.reactor.remove_timer(key));
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            self.cancel_timer();
+            return Poll::Ready(());
+        }
+        let deadline = self.deadline;
+        context::with(|rt| match self.timer {
+            Some(key) => rt.reactor.update_timer(key, cx.waker()),
+            None => self.timer = Some(rt.reactor.insert_timer(deadline, cx.waker())),
+        });
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.cancel_timer();
+    }
+}
+
