@@ -59,7 +59,10 @@ mod trace;
 
 pub use callback::{serve, Protocol, Transport};
 pub use executor::{JoinError, JoinHandle};
-pub use net::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf};
+pub use net::{
+    AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf,
+    ACCEPT_PAUSE,
+};
 pub use stats::Stats;
 pub use time::{call_later, interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
 

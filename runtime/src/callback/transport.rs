@@ -101,7 +101,11 @@ impl Transport {
     }
 
     /// Sends the buffered output; `Ready(Ok)` once all of it is sent.
-    pub(crate) fn poll_send(&self, stream: &TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_send(
+        &self,
+        stream: &TcpStream,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
         let mut output = self.state.output.borrow_mut();
         while self.state.sent.get() < output.len() {
             let n = match stream.poll_write_with(cx, &output[self.state.sent.get()..]) {

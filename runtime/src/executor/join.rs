@@ -63,7 +63,10 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let task = self.task.as_mut().expect("JoinHandle polled after it completed");
+        let task = self
+            .task
+            .as_mut()
+            .expect("JoinHandle polled after it completed");
         Pin::new(task).poll(cx).map(|output| match output {
             Some(Ok(value)) => Ok(value),
             Some(Err(mut panicked)) => Err(JoinError::Panicked(panicked.take())),

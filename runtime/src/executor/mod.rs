@@ -147,7 +147,11 @@ impl Executor {
 
     /// Moves the tasks woken from other threads onto the local queue.
     fn take_remote(&self, rt: &Runtime) {
-        if self.shared.main_woken_remotely.swap(false, Ordering::Acquire) {
+        if self
+            .shared
+            .main_woken_remotely
+            .swap(false, Ordering::Acquire)
+        {
             self.main_woken.set(true);
         }
         let mut local = self.local.borrow_mut();
@@ -164,7 +168,10 @@ async fn catch_panic<F: Future>(id: u64, future: F) -> join::TaskOutput<F::Outpu
     let mut future = pin!(AssertUnwindSafe(future).catch_unwind());
     let output = poll_fn(|cx| {
         let poll = future.as_mut().poll(cx);
-        trace!("task {id} -> {}", if poll.is_ready() { "Ready" } else { "Pending" });
+        trace!(
+            "task {id} -> {}",
+            if poll.is_ready() { "Ready" } else { "Pending" }
+        );
         poll
     })
     .await;

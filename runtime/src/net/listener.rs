@@ -14,7 +14,7 @@ use futures_lite::Stream;
 use rustix::net::sockopt;
 
 use super::socket::{each_addr, tcp_socket, NONBLOCK_CLOEXEC};
-use super::TcpStream;
+use super::{AcceptAction, TcpStream, ACCEPT_PAUSE};
 use crate::reactor::{AsyncFd, Direction};
 
 /// Connections the kernel may queue before `accept` (capped by `net.core.somaxconn`).
@@ -59,6 +59,27 @@ impl TcpListener {
         poll_fn(|cx| self.poll_accept(cx)).await
     }
 
+    /// Accepts the next connection, riding out errors the way a server should (see
+    /// [`AcceptAction`]): skips connections that died in the queue, and pauses for
+    /// [`ACCEPT_PAUSE`] when the process is out of descriptors, printing a line each time.
+    /// Returns an error only when the listener itself is broken.
+    pub async fn accept_next(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        loop {
+            let error = match self.accept().await {
+                Ok(accepted) => return Ok(accepted),
+                Err(error) => error,
+            };
+            match AcceptAction::of(&error) {
+                AcceptAction::Skip => {}
+                AcceptAction::Pause => {
+                    eprintln!("zenio: accept failed ({error}); pausing for {ACCEPT_PAUSE:?}");
+                    crate::sleep(ACCEPT_PAUSE).await;
+                }
+                AcceptAction::Fatal => return Err(error),
+            }
+        }
+    }
+
     /// Polls for one connection; the building block of [`accept`](Self::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
@@ -90,6 +111,8 @@ impl TcpListener {
 
 impl std::fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("TcpListener").field(self.io.get_ref()).finish()
+        f.debug_tuple("TcpListener")
+            .field(self.io.get_ref())
+            .finish()
     }
 }

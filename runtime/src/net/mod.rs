@@ -5,11 +5,13 @@
 //! already makes the new socket non-blocking and close-on-exec. These are asyncio's
 //! `loop.create_server`/`asyncio.start_server` sockets and its `StreamReader`/`StreamWriter`.
 
+mod accept_errors;
 mod listener;
 mod socket;
 mod split;
 mod stream;
 
+pub use accept_errors::{AcceptAction, ACCEPT_PAUSE};
 pub use listener::TcpListener;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use stream::TcpStream;

@@ -154,7 +154,11 @@ impl Reactor {
         let mut events = self.events.borrow_mut();
         events.clear();
         trace!("epoll_wait (timeout {timeout:?})");
-        match epoll::wait(&*self.poller, spare_capacity(&mut *events), timespec.as_ref()) {
+        match epoll::wait(
+            &*self.poller,
+            spare_capacity(&mut *events),
+            timespec.as_ref(),
+        ) {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(error) => return Err(error.into()),
         }

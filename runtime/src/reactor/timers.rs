@@ -51,7 +51,9 @@ impl Timers {
 
     /// The earliest deadline, which bounds the reactor's next wait.
     pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        self.queue.first_key_value().map(|((deadline, _), _)| *deadline)
+        self.queue
+            .first_key_value()
+            .map(|((deadline, _), _)| *deadline)
     }
 
     /// Removes every timer due at `now` and collects its waker, in deadline order.

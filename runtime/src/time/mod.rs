@@ -57,7 +57,10 @@ impl From<Elapsed> for std::io::Error {
 ///
 /// If `period` is zero.
 pub fn interval(period: Duration) -> Interval {
-    assert!(!period.is_zero(), "zenio::interval: the period must be non-zero");
+    assert!(
+        !period.is_zero(),
+        "zenio::interval: the period must be non-zero"
+    );
     Interval {
         period,
         sleep: sleep_until(Instant::now()),

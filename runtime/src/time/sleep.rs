@@ -80,4 +80,3 @@ impl Drop for Sleep {
         self.cancel_timer();
     }
 }
-

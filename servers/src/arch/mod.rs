@@ -1,0 +1,66 @@
+//! The server architectures of the source documents, each in one short file.
+//!
+//! They all serve a [`Session`] (zen or hello) and differ only in how they wait for
+//! clients: one at a time ([`serial`]), a thread each ([`threads`]), a process each
+//! ([`prefork`]), a hand-written readiness loop ([`poll`]), or zenio tasks in asyncio's two
+//! styles ([`callback`], [`coroutine`]). Reading them in that order is the path the
+//! documents walk, from `srv_single.py` to `srv_asyncio2.py`.
+
+pub mod blocking;
+pub mod callback;
+pub mod coroutine;
+pub mod listen;
+pub mod poll;
+pub mod prefork;
+pub mod serial;
+pub mod threads;
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+
+use clap::ValueEnum;
+
+use crate::protocol::Session;
+
+/// Which architecture a server runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Arch {
+    /// One client at a time, blocking calls (`srv_single.py`).
+    Serial,
+    /// N threads, each accepting and serving one client at a time (`srv_threaded.py`).
+    Threads,
+    /// N worker processes sharing one listening socket (prefork, `001_*.txt`).
+    Prefork,
+    /// A raw epoll readiness loop with per-connection state in a slab (`srv_async.py`).
+    Poll,
+    /// zenio's `Protocol` callbacks (`srv_asyncio1.py`).
+    Callback,
+    /// An `async fn` per connection over `TcpStream` (`srv_asyncio2.py`).
+    Coroutine,
+}
+
+/// Runs `arch` on `addr` until it fails, serving `S`.
+///
+/// `workers` is the number of threads or processes for `threads` and `prefork`.
+pub fn run<S: Session>(arch: Arch, addr: SocketAddr, workers: usize) -> io::Result<()> {
+    match arch {
+        Arch::Serial => serial::run::<S>(addr),
+        Arch::Threads => threads::run::<S>(addr, workers),
+        Arch::Prefork => prefork::run(addr, workers),
+        Arch::Poll => poll::run::<S>(addr),
+        Arch::Callback => zenio::block_on(callback::run::<S>(addr)),
+        Arch::Coroutine => zenio::block_on(coroutine::run::<S>(addr)),
+    }
+}
+
+/// Says the server is ready, on stdout: tests and scripts wait for this line.
+pub fn announce(addr: SocketAddr) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "Listening at {addr}")?;
+    stdout.flush()
+}
+
+/// Adds the address to a bind error, so the user sees what could not be bound.
+pub fn bind_error(addr: SocketAddr, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}"))
+}

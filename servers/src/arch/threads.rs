@@ -1,0 +1,29 @@
+//! `threads`: N threads, each running the serial accept loop on one shared listener (the
+//! seed's `srv_threaded.py`).
+//!
+//! The kernel hands each new connection to one of the threads blocked in `accept`, so up
+//! to N clients are served at once. Each thread costs a stack (8 MiB of address space, some
+//! of it touched) and a context switch per wake-up: fine for dozens of clients, not for
+//! ten thousand (the C10K problem).
+
+use std::io;
+use std::net::SocketAddr;
+use std::thread;
+
+use super::{announce, listen::listen, serial};
+use crate::protocol::Session;
+
+/// Binds `addr` and serves with `workers` threads.
+pub fn run<S: Session>(addr: SocketAddr, workers: usize) -> io::Result<()> {
+    let listener = listen(addr, false)?;
+    announce(listener.local_addr()?)?;
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..workers.max(1))
+            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener)))
+            .collect();
+        for worker in workers {
+            worker.join().expect("a worker thread panicked")?;
+        }
+        Ok(())
+    })
+}

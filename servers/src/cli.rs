@@ -1,0 +1,26 @@
+//! What the command lines share: resolving `HOST` and `-p PORT`, and failing with one line.
+
+use std::fmt::Display;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process;
+
+/// The first address `host` resolves to, with `port`.
+pub fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
+    (host, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("{host}: no address")))
+}
+
+/// Prints `program: error` on stderr and exits with status 2, the usage-error status that
+/// `clap` also uses: no panic, no backtrace.
+pub fn fail(program: &str, error: impl Display) -> ! {
+    eprintln!("{program}: {error}");
+    process::exit(2)
+}
+
+/// The number of cores this process may run on (1 if the kernel will not say).
+pub fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}

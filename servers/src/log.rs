@@ -1,0 +1,35 @@
+//! Log lines about connections, the ones the seed servers `print`.
+//!
+//! They go through `tracing` to stderr. Per-connection lines (accepted, closed, errors) are
+//! at `INFO`, shown with `-v`; by default only warnings and errors appear, so a busy server
+//! does not spend its time writing logs.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tracing::{info, Level};
+
+/// Sends `tracing` output to stderr: `INFO` and up with `-v`, `WARN` and up without.
+pub fn init(verbose: bool) {
+    let level = if verbose { Level::INFO } else { Level::WARN };
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+}
+
+/// A client connected.
+pub fn accepted(peer: SocketAddr) {
+    info!("Accepted connection from {peer}");
+}
+
+/// A conversation ended: at EOF (with or without an unfinished request), after the protocol
+/// closed it, or with an error.
+pub fn closed(peer: SocketAddr, outcome: io::Result<Option<String>>) {
+    match outcome {
+        Ok(None) => info!("Client {peer} closed socket normally"),
+        Ok(Some(unfinished)) => info!("Client {peer} sent {unfinished} but then closed"),
+        Err(error) => info!("Client {peer} error: {error}"),
+    }
+}
