@@ -29,6 +29,10 @@ struct TransportState {
     sent: Cell<usize>,
     /// `close()` was called: close once `output` is sent.
     closing: Cell<bool>,
+    /// `write_eof()` was called: shut down the write side once `output` is sent.
+    eof_wanted: Cell<bool>,
+    /// The write side has been shut down.
+    eof_sent: Cell<bool>,
     /// The peer's address.
     peer: SocketAddr,
     /// The connection's task while it waits, so that a write from elsewhere can wake it.
@@ -43,20 +47,29 @@ impl Transport {
                 output: RefCell::new(Vec::new()),
                 sent: Cell::new(0),
                 closing: Cell::new(false),
+                eof_wanted: Cell::new(false),
+                eof_sent: Cell::new(false),
                 peer,
                 waiting_task: Cell::new(None),
             }),
         }
     }
 
-    /// Queues `data` to be sent (asyncio's `transport.write(data)`).
+    /// Queues `data` to be sent (asyncio's `transport.write(data)`). Ignored after
+    /// [`write_eof`](Self::write_eof), like writing to a shut-down socket.
     pub fn write(&self, data: &[u8]) {
         self.write_with(|output| output.extend_from_slice(data));
     }
 
     /// Lets `encode` append straight to the output buffer, saving a copy.
     pub fn write_with<R>(&self, encode: impl FnOnce(&mut Vec<u8>) -> R) -> R {
-        let result = encode(&mut self.state.output.borrow_mut());
+        let mut output = self.state.output.borrow_mut();
+        let before = output.len();
+        let result = encode(&mut output);
+        if self.state.eof_wanted.get() {
+            output.truncate(before);
+        }
+        drop(output);
         self.wake_task();
         result
     }
@@ -65,6 +78,13 @@ impl Transport {
     /// `transport.close()`).
     pub fn close(&self) {
         self.state.closing.set(true);
+        self.wake_task();
+    }
+
+    /// Sends a FIN once everything written has been sent: the peer reads EOF, and can still
+    /// send (asyncio's `transport.write_eof()`). Nothing can be written after it.
+    pub fn write_eof(&self) {
+        self.state.eof_wanted.set(true);
         self.wake_task();
     }
 
@@ -118,6 +138,9 @@ impl Transport {
         }
         output.clear();
         self.state.sent.set(0);
+        if self.state.eof_wanted.get() && !self.state.eof_sent.replace(true) {
+            stream.shutdown(std::net::Shutdown::Write)?;
+        }
         Poll::Ready(Ok(()))
     }
 }

@@ -5,8 +5,9 @@
 //! nothing else.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 
+use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
 
@@ -31,8 +32,27 @@ fn talk<S: Session>(stream: &mut TcpStream, mut session: S) -> io::Result<Option
         let flow = session.feed(&buffer[..n], &mut output);
         stream.write_all(&output)?;
         output.clear();
-        if flow == Flow::Close {
-            return Ok(None);
+        match flow {
+            Flow::Continue => {}
+            Flow::Close => return Ok(None),
+            Flow::Reject => return linger(stream, &mut buffer).map(|()| None),
         }
     }
+}
+
+/// A lingering close (see [`Flow::Reject`]): FIN, then discard what the client still sends,
+/// for at most [`LINGER_TIME`] between reads and [`LINGER_LIMIT`] bytes.
+fn linger(stream: &mut TcpStream, buffer: &mut [u8]) -> io::Result<()> {
+    stream.shutdown(Shutdown::Write)?;
+    stream.set_read_timeout(Some(LINGER_TIME))?;
+    let mut discarded = 0;
+    while discarded < LINGER_LIMIT {
+        match stream.read(buffer) {
+            Ok(0) => break,
+            Ok(n) => discarded += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 
 use zenio::{Protocol, TcpListener, Transport};
 
-use super::{announce, bind_error};
+use super::{announce, bind_error, LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
 
@@ -30,6 +30,8 @@ pub struct SessionProtocol<S> {
     transport: Option<Transport>,
     /// What the client left unfinished when it closed, for the last log line.
     unfinished: Option<String>,
+    /// Bytes discarded since the session rejected the client (`None`: not rejected).
+    lingering: Option<usize>,
 }
 
 impl<S: Session> Protocol for SessionProtocol<S> {
@@ -42,9 +44,23 @@ impl<S: Session> Protocol for SessionProtocol<S> {
         let Some(transport) = &self.transport else {
             return;
         };
-        let flow = transport.write_with(|output| self.session.feed(data, output));
-        if flow == Flow::Close {
-            transport.close();
+        // A rejected client: discard what it still sends (see `Flow::Reject`).
+        if let Some(discarded) = &mut self.lingering {
+            *discarded += data.len();
+            if *discarded > LINGER_LIMIT {
+                transport.close();
+            }
+            return;
+        }
+        match transport.write_with(|output| self.session.feed(data, output)) {
+            Flow::Continue => {}
+            Flow::Close => transport.close(),
+            Flow::Reject => {
+                self.lingering = Some(0);
+                transport.write_eof();
+                let transport = transport.clone();
+                zenio::call_later(LINGER_TIME, move || transport.close()).detach();
+            }
         }
     }
 

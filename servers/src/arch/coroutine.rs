@@ -6,11 +6,11 @@
 //! thousands of clients. The task per connection is asyncio's `start_server` callback.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{Shutdown, SocketAddr};
 
 use zenio::{TcpListener, TcpStream};
 
-use super::{announce, bind_error};
+use super::{announce, bind_error, LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
 
@@ -52,8 +52,27 @@ async fn talk<S: Session>(stream: &TcpStream, mut session: S) -> io::Result<Opti
         let flow = session.feed(&buffer[..n], &mut output);
         stream.write_all(&output).await?;
         output.clear();
-        if flow == Flow::Close {
-            return Ok(None);
+        match flow {
+            Flow::Continue => {}
+            Flow::Close => return Ok(None),
+            Flow::Reject => {
+                stream.shutdown(Shutdown::Write)?;
+                let _ = zenio::timeout(LINGER_TIME, discard(stream, &mut buffer)).await;
+                return Ok(None);
+            }
         }
     }
+}
+
+/// The reading half of a lingering close (see [`Flow::Reject`]): discards what the client
+/// still sends, up to [`LINGER_LIMIT`] bytes, until it closes.
+async fn discard(stream: &TcpStream, buffer: &mut [u8]) -> io::Result<()> {
+    let mut discarded = 0;
+    while discarded < LINGER_LIMIT {
+        match stream.read(buffer).await? {
+            0 => break,
+            n => discarded += n,
+        }
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@
 //! crate has no `unsafe`.)
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsFd;
 
 use rustix::buffer::spare_capacity;
@@ -24,7 +24,7 @@ use rustix::net::SocketFlags;
 use slab::Slab;
 use zenio::{AcceptAction, ACCEPT_PAUSE};
 
-use super::{announce, listen::listen};
+use super::{announce, listen::listen, LINGER_LIMIT};
 use crate::log;
 use crate::protocol::{Flow, Session};
 
@@ -47,6 +47,11 @@ struct Connection<S> {
     registered: bool,
     /// Close once `output` is sent: the session said so, or the client sent EOF.
     closing: Option<Option<String>>,
+    /// Bytes discarded since the session rejected the client (`None`: not rejected); see
+    /// [`Flow::Reject`]. (This loop has no timers, so it lingers until EOF or the limit.)
+    lingering: Option<usize>,
+    /// The write side has been shut down (after a rejection).
+    fin_sent: bool,
 }
 
 /// What one turn of a connection's state machine ended with.
@@ -139,6 +144,8 @@ fn accept_all<S: Session>(
             sent: 0,
             registered: false,
             closing: None,
+            lingering: None,
+            fin_sent: false,
         });
         if let Turn::Done(outcome) = connection.turn(buffer, epoll, key) {
             connections.remove(key);
@@ -166,18 +173,33 @@ impl<S: Session> Connection<S> {
             }
             self.output.clear();
             self.sent = 0;
-            // 2. Closing, and everything is sent: done.
+            // 2. Closing, and everything is sent: done. Rejected: send a FIN, keep reading.
             if let Some(unfinished) = self.closing.take() {
                 return Turn::Done(Ok(unfinished));
             }
-            // 3. Read and answer.
-            match self.stream.read(buffer) {
-                Ok(0) => self.closing = Some(self.session.unfinished_at_eof()),
-                Ok(n) => {
-                    if self.session.feed(&buffer[..n], &mut self.output) == Flow::Close {
-                        self.closing = Some(None);
-                    }
+            if self.lingering.is_some() && !self.fin_sent {
+                self.fin_sent = true;
+                if let Err(e) = self.stream.shutdown(Shutdown::Write) {
+                    return Turn::Done(Err(e));
                 }
+            }
+            // 3. Read and answer (or, rejected, discard).
+            match self.stream.read(buffer) {
+                Ok(0) if self.lingering.is_some() => self.closing = Some(None),
+                Ok(0) => self.closing = Some(self.session.unfinished_at_eof()),
+                Ok(n) => match &mut self.lingering {
+                    Some(discarded) => {
+                        *discarded += n;
+                        if *discarded > LINGER_LIMIT {
+                            self.closing = Some(None);
+                        }
+                    }
+                    None => match self.session.feed(&buffer[..n], &mut self.output) {
+                        Flow::Continue => {}
+                        Flow::Close => self.closing = Some(None),
+                        Flow::Reject => self.lingering = Some(0),
+                    },
+                },
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return self.wait(epoll, key),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Turn::Done(Err(e)),

@@ -24,6 +24,9 @@ use crate::protocol::Session;
 /// The hidden flag that turns a copy of the program into a worker.
 pub const WORKER_FLAG: &str = "--prefork-worker";
 
+/// The environment variable that tells a worker its parent's pid.
+const PARENT_PID: &str = "ZENIO_PREFORK_PARENT";
+
 /// How long the parent waits before replacing a worker that died, so that a worker that
 /// cannot start does not turn into a fork loop.
 const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
@@ -53,15 +56,21 @@ fn start_worker(listener: &TcpListener) -> io::Result<()> {
     Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
         .arg(WORKER_FLAG)
+        .env(PARENT_PID, process::getpid().as_raw_nonzero().to_string())
         .stdin(Stdio::from(socket))
         .spawn()?;
     Ok(())
 }
 
 /// A worker: takes the listening socket from stdin and runs the serial accept loop. It asks
-/// the kernel for `SIGTERM` when the parent dies, so no worker outlives the server.
+/// the kernel for `SIGTERM` when the parent dies, so no worker outlives the server (and
+/// checks that the parent did not die before it asked).
 pub fn worker<S: Session>() -> io::Result<()> {
     process::set_parent_process_death_signal(Some(Signal::TERM))?;
+    let parent = process::getppid().map(|pid| pid.as_raw_nonzero().to_string());
+    if parent.is_none() || parent != env::var(PARENT_PID).ok() {
+        return Err(io::Error::other("the prefork parent is gone"));
+    }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
     serial::accept_forever::<S>(&listener)
 }

@@ -80,8 +80,9 @@ enum State {
         /// What to answer once it has.
         reply: Reply,
     },
-    /// An answer that closes the connection has been written; input is ignored.
-    Closed,
+    /// An answer that closes the connection has been written; input is ignored, and every
+    /// feed returns how the connection ends (`Close`, or `Reject` after an error answer).
+    Closed(Flow),
 }
 
 /// The answer owed to a request, and what the connection does after it.
@@ -96,13 +97,13 @@ struct Reply {
 /// The reply to a request that is not valid HTTP/1.x.
 const REFUSE_BAD_REQUEST: Reply = Reply {
     bytes: BAD_REQUEST,
-    flow: Flow::Close,
+    flow: Flow::Reject,
 };
 
 /// The reply to a request head that is too large.
 const REFUSE_HEAD_TOO_LARGE: Reply = Reply {
     bytes: HEAD_TOO_LARGE,
-    flow: Flow::Close,
+    flow: Flow::Reject,
 };
 
 impl HelloSession {
@@ -118,7 +119,7 @@ impl HelloSession {
     pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
         loop {
             match &mut self.state {
-                State::Closed => return Flow::Close,
+                State::Closed(flow) => return *flow,
                 // Everything read so far has been used: wait for the next read.
                 _ if input.is_empty() => return Flow::Continue,
 
@@ -165,9 +166,9 @@ impl HelloSession {
         let pending = match self.state {
             State::Head => !self.head.is_empty(),
             State::Body { .. } | State::Chunked { .. } => true,
-            State::Closed => false,
+            State::Closed(_) => false,
         };
-        self.state = State::Closed;
+        self.state = State::Closed(Flow::Close);
         pending
     }
 
@@ -223,7 +224,7 @@ impl HelloSession {
         out.extend_from_slice(reply.bytes);
         self.state = match reply.flow {
             Flow::Continue => State::Head,
-            Flow::Close => State::Closed,
+            closing => State::Closed(closing),
         };
     }
 }

@@ -26,6 +26,12 @@ pub enum Flow {
     Continue,
     /// Write all the output, then close the connection; later input is ignored.
     Close,
+    /// The client broke the protocol and the output says why (`Error: question too long.`,
+    /// `400`, `431`). The client is probably still sending, and closing a socket with unread
+    /// input makes the kernel send a reset that can destroy the answer before the client
+    /// reads it. So: write the output, shut down the write side (FIN), read and discard until
+    /// the client closes (a "lingering close", as nginx and Apache do), then close.
+    Reject,
 }
 
 /// One connection's protocol state, the way every architecture drives it: feed it the bytes

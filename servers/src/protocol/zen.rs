@@ -66,8 +66,8 @@ impl ZenSession {
 
     /// Feeds bytes read from the client; appends every answer now owed to `out`.
     ///
-    /// Returns [`Flow::Close`] after a question longer than [`MAX_QUESTION`], and from
-    /// then on ignores its input.
+    /// Returns [`Flow::Reject`] after a question longer than [`MAX_QUESTION`], and from
+    /// then on ignores its input (returning [`Flow::Close`]).
     pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
         if self.closed {
             return Flow::Close;
@@ -130,7 +130,7 @@ impl ZenSession {
         self.closed = true;
         // Give back the buffer now rather than when the connection is dropped.
         self.partial = Vec::new();
-        Flow::Close
+        Flow::Reject
     }
 }
 
@@ -249,7 +249,7 @@ mod tests {
     fn question_one_byte_over_64_kib_closes_the_connection() {
         assert_eq!(
             ask(&long_question(MAX_QUESTION + 1)),
-            (TOO_LONG.to_vec(), Flow::Close)
+            (TOO_LONG.to_vec(), Flow::Reject)
         );
     }
 
@@ -269,7 +269,7 @@ mod tests {
             assert_eq!(session.feed(&kib, &mut out), Flow::Continue);
         }
         assert!(out.is_empty());
-        assert_eq!(session.feed(b"a", &mut out), Flow::Close);
+        assert_eq!(session.feed(b"a", &mut out), Flow::Reject);
         assert_eq!(session.feed(&kib, &mut out), Flow::Close);
         assert_eq!(out, TOO_LONG);
     }
@@ -280,7 +280,7 @@ mod tests {
         input.extend(long_question(MAX_QUESTION + 1));
         assert_eq!(
             ask(&input),
-            (b"never.Error: question too long.".to_vec(), Flow::Close)
+            (b"never.Error: question too long.".to_vec(), Flow::Reject)
         );
     }
 
@@ -303,7 +303,7 @@ mod tests {
     fn after_close_further_input_produces_nothing() {
         let mut session = ZenSession::new();
         let (_, flow) = converse(&mut session, &[&long_question(MAX_QUESTION + 1)]);
-        assert_eq!(flow, Flow::Close);
+        assert_eq!(flow, Flow::Reject);
         let (out, flow) = converse(&mut session, &[b"Now is better than?"]);
         assert_eq!((out, flow), (Vec::new(), Flow::Close));
         assert_eq!(session.finish(), None);

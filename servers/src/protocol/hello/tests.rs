@@ -145,7 +145,7 @@ fn a_chunked_body_with_extensions_and_trailers_is_skipped_across_reads() {
 #[test]
 fn a_broken_chunked_body_is_a_bad_request() {
     let input = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nfive\r\n";
-    assert_eq!(send(input), (BAD_REQUEST.to_vec(), Flow::Close));
+    assert_eq!(send(input), (BAD_REQUEST.to_vec(), Flow::Reject));
 }
 
 #[test]
@@ -157,7 +157,7 @@ fn malformed_requests_are_bad_requests_and_close() {
         b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
         b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
     ] {
-        let expected = (BAD_REQUEST.to_vec(), Flow::Close);
+        let expected = (BAD_REQUEST.to_vec(), Flow::Reject);
         assert_eq!(send(input), expected, "{}", input.escape_ascii());
     }
 }
@@ -165,7 +165,7 @@ fn malformed_requests_are_bad_requests_and_close() {
 #[test]
 fn nine_kib_of_headers_is_too_large_and_closes() {
     let input = head_of_length(9 * 1024);
-    let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Close);
+    let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Reject);
     assert_eq!(send(&input), expected);
     let (out, flow) = converse(&mut HelloSession::new(), &split(&input, &[1000]));
     assert_eq!((out, flow), expected);
@@ -187,7 +187,7 @@ fn a_head_of_exactly_8_kib_is_answered_and_one_byte_more_is_too_large() {
         assert_eq!(converse(&mut session, &split(&input, sizes)), expected);
 
         let mut session = HelloSession::new();
-        let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Close);
+        let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Reject);
         assert_eq!(converse(&mut session, &split(&too_long, sizes)), expected);
     }
 }
@@ -200,7 +200,7 @@ fn more_than_64_header_fields_is_too_large() {
     );
     assert_eq!(
         send(input.as_bytes()),
-        (HEAD_TOO_LARGE.to_vec(), Flow::Close)
+        (HEAD_TOO_LARGE.to_vec(), Flow::Reject)
     );
 }
 
@@ -209,7 +209,7 @@ fn after_close_further_feeds_produce_nothing() {
     let mut session = HelloSession::new();
     converse(&mut session, &[b"NOT HTTP\r\n\r\n"]);
     let (out, flow) = converse(&mut session, &[GET, GET]);
-    assert_eq!((out, flow), (Vec::new(), Flow::Close));
+    assert_eq!((out, flow), (Vec::new(), Flow::Reject));
     assert!(!session.finish());
 }
 
