@@ -119,6 +119,14 @@ impl fmt::Display for JoinError {
 
 impl std::error::Error for JoinError {}
 
+impl From<JoinError> for std::io::Error {
+    /// Turns a failed task into an `io::Error` carrying its message (the panic payload itself
+    /// is not `Sync`, so it stays behind).
+    fn from(error: JoinError) -> std::io::Error {
+        std::io::Error::other(error.to_string())
+    }
+}
+
 impl Panicked {
     /// Wraps a payload caught by `catch_unwind`.
     pub(crate) fn new(payload: Box<dyn Any + Send>) -> Panicked {

@@ -105,8 +105,17 @@ impl Executor {
         self.main_woken.set(true);
         let mut polls_since_wait = 0;
         loop {
+            // 0. Fairness: after EVENT_INTERVAL polls without a wait, look at the reactor
+            //    without blocking, so sockets and timers are heard even when the futures
+            //    (the main one included) keep waking themselves.
+            if polls_since_wait >= EVENT_INTERVAL {
+                self.wait(rt, Some(Duration::ZERO));
+                polls_since_wait = 0;
+            }
+
             // 1. The main future, whenever it was woken.
             if self.main_woken.replace(false) {
+                polls_since_wait += 1;
                 stats::add(&rt.counters.polls, 1);
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return output;
@@ -116,10 +125,6 @@ impl Executor {
             // 2. One ready task. Pop it before running it: running may wake more tasks.
             let next = self.local.borrow_mut().pop_front();
             if let Some(task) = next {
-                if polls_since_wait == EVENT_INTERVAL {
-                    self.wait(rt, Some(Duration::ZERO));
-                    polls_since_wait = 0;
-                }
                 polls_since_wait += 1;
                 stats::add(&rt.counters.polls, 1);
                 trace!("poll task {}", task.metadata());

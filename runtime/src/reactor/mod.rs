@@ -224,14 +224,18 @@ impl Reactor {
 }
 
 impl Drop for Reactor {
-    /// Breaks the cycles "task owns socket, socket's source holds task's waker" so that the
-    /// tasks still waiting when the thread ends are freed.
+    /// Wakes the tasks still waiting when the thread ends. With the runtime gone, waking a
+    /// task cancels it: its future (and every socket it owns) is dropped, and its
+    /// `JoinHandle`, perhaps held on another thread, resolves to `JoinError::Cancelled`. This
+    /// also breaks the cycles "task owns socket, socket's source holds task's waker".
     fn drop(&mut self) {
         let mut wakers = Vec::new();
         for (_, source) in self.sources.get_mut().iter() {
             source.take_all_waiters(&mut wakers);
         }
         self.timers.get_mut().take_all(&mut wakers);
-        drop(wakers);
+        for waker in wakers {
+            waker.wake();
+        }
     }
 }

@@ -21,7 +21,9 @@ use crate::JoinHandle;
 /// Returns `Err(Elapsed)` if the deadline passes first; `future` is then dropped, which
 /// cancels it (and closes any socket it owns).
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    let deadline = Instant::now() + duration;
+    let Some(deadline) = Instant::now().checked_add(duration) else {
+        return Ok(future.await); // a deadline past the end of time never comes
+    };
     future::or(async { Ok(future.await) }, async {
         sleep_until(deadline).await;
         Err(Elapsed { deadline })

@@ -13,9 +13,14 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::reactor::TimerKey;
 
-/// Completes once `duration` has passed; see [`Sleep`].
+/// A duration long enough to mean "never" (tokio uses the same 30 years), which still fits in
+/// an `Instant`.
+const NEVER: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// Completes once `duration` has passed; see [`Sleep`]. (Durations over 30 years are cut
+/// to 30 years.)
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(Instant::now() + duration.min(NEVER))
 }
 
 /// Completes at `deadline` (at once if it has passed); see [`Sleep`].

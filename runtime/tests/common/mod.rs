@@ -1,0 +1,76 @@
+//! What the kernel says about our sockets, read from `/proc`, for the tests that check what
+//! the runtime did to a socket rather than what it returned.
+//!
+//! Every test file is its own process, but the tests of one file run in parallel threads that
+//! share one descriptor table; so these helpers name one socket exactly (by its addresses and
+//! its inode) instead of counting every descriptor of the process.
+#![allow(dead_code)]
+
+use std::fs;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+
+/// The kernel's line about one TCP socket in `/proc/net/tcp`.
+#[derive(Debug, Clone, Copy)]
+pub struct TcpEntry {
+    /// Bytes received and not yet read by the application.
+    pub rx_queue: u64,
+    /// The socket's inode: `/proc/self/fd/N` links to `socket:[inode]` while it is open.
+    pub inode: u64,
+}
+
+/// The IPv4 TCP socket whose local address is `local` and whose peer is `remote`, if the
+/// kernel still knows it.
+pub fn tcp_entry(local: SocketAddr, remote: SocketAddr) -> io::Result<Option<TcpEntry>> {
+    let table = fs::read_to_string("/proc/net/tcp")?;
+    // Columns: sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.len() < 10 {
+            continue;
+        }
+        if parse_addr(fields[1]) != Some(local) || parse_addr(fields[2]) != Some(remote) {
+            continue;
+        }
+        let rx_queue = fields[4]
+            .split_once(':')
+            .and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok());
+        let inode = fields[9].parse().ok();
+        if let (Some(rx_queue), Some(inode)) = (rx_queue, inode) {
+            return Ok(Some(TcpEntry { rx_queue, inode }));
+        }
+    }
+    Ok(None)
+}
+
+/// `0100007F:1F90` (the address as the kernel's integer in host order, the port in hex).
+fn parse_addr(field: &str) -> Option<SocketAddr> {
+    let (ip, port) = field.split_once(':')?;
+    let ip = u32::from_str_radix(ip, 16).ok()?;
+    let port = u16::from_str_radix(port, 16).ok()?;
+    Some(SocketAddr::from((Ipv4Addr::from(ip.to_ne_bytes()), port)))
+}
+
+/// The descriptors of this process that refer to the socket with this inode.
+pub fn fds_of_socket(inode: u64) -> io::Result<Vec<u32>> {
+    let wanted = format!("socket:[{inode}]");
+    let mut fds = Vec::new();
+    for entry in fs::read_dir("/proc/self/fd")? {
+        let entry = entry?;
+        // Another thread may close a descriptor between the listing and the readlink.
+        let Ok(target) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        if target.as_os_str() == wanted.as_str() {
+            if let Some(fd) = entry.file_name().to_str().and_then(|n| n.parse().ok()) {
+                fds.push(fd);
+            }
+        }
+    }
+    Ok(fds)
+}
+
+/// How many descriptors this process has open.
+pub fn open_fd_count() -> io::Result<usize> {
+    Ok(fs::read_dir("/proc/self/fd")?.count())
+}
