@@ -6,7 +6,7 @@
 //! nothing needs to be passed around. Because a runtime is only ever touched by its own
 //! thread, everything in it is a plain `Cell` or `RefCell`: no locks.
 
-use std::cell::Cell;
+use std::cell::OnceCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::executor::Executor;
@@ -15,6 +15,8 @@ use crate::stats::Counters;
 
 /// One thread's runtime.
 pub(crate) struct Runtime {
+    /// Tells this runtime apart from the others (one per thread), for wakes.
+    pub(crate) id: usize,
     /// Runs tasks. Declared first so that it drops first: the tasks it still holds may own
     /// sockets, which are closed before the reactor goes away.
     pub(crate) executor: Executor,
@@ -25,15 +27,12 @@ pub(crate) struct Runtime {
 }
 
 thread_local! {
-    /// This thread's runtime, created on first use.
-    static RUNTIME: Runtime = Runtime::new();
-
-    /// The id of this thread's runtime (0: none yet). Kept apart from `RUNTIME` because it has
-    /// no destructor, so wakers can read it even while the thread is exiting.
-    static HOME_ID: Cell<usize> = const { Cell::new(0) };
+    /// This thread's runtime, created on first use by [`with`]. Wakes only look, never
+    /// create: a thread that merely wakes a task needs no runtime of its own.
+    static RUNTIME: OnceCell<Runtime> = const { OnceCell::new() };
 }
 
-/// Hands out runtime ids; 0 means "no runtime".
+/// Hands out runtime ids.
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
 impl Runtime {
@@ -41,9 +40,9 @@ impl Runtime {
     /// example when the process is out of file descriptors), as there is no way to go on.
     fn new() -> Runtime {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        HOME_ID.with(|home| home.set(id));
         let reactor = Reactor::new().expect("zenio: cannot create an epoll instance");
         Runtime {
+            id,
             executor: Executor::new(id, reactor.poller().clone()),
             reactor,
             counters: Counters::default(),
@@ -53,15 +52,25 @@ impl Runtime {
 
 /// Runs `f` with this thread's runtime, creating it if needed.
 pub(crate) fn with<R>(f: impl FnOnce(&Runtime) -> R) -> R {
-    RUNTIME.with(f)
+    RUNTIME.with(|runtime| f(runtime.get_or_init(Runtime::new)))
 }
 
-/// Runs `f` with this thread's runtime, unless the thread is exiting and it is gone.
+/// Runs `f` with this thread's runtime, unless it has none (never used, or the thread is
+/// exiting and it is gone).
 pub(crate) fn try_with<R>(f: impl FnOnce(&Runtime) -> R) -> Option<R> {
-    RUNTIME.try_with(f).ok()
+    RUNTIME
+        .try_with(|runtime| runtime.get().map(f))
+        .ok()
+        .flatten()
 }
 
-/// Whether the runtime with this id belongs to the current thread.
-pub(crate) fn is_home(id: usize) -> bool {
-    HOME_ID.with(|home| home.get() == id)
+/// Hands `value` to `f` if this thread's runtime is the runtime `id`; otherwise gives
+/// `value` back. One thread-local lookup: this is on the path of every wake.
+pub(crate) fn with_home<T>(id: usize, value: T, f: impl FnOnce(&Runtime, T)) -> Option<T> {
+    let mut value = Some(value);
+    let _ = RUNTIME.try_with(|runtime| match runtime.get() {
+        Some(runtime) if runtime.id == id => f(runtime, value.take().expect("taken once")),
+        _ => {}
+    });
+    value
 }

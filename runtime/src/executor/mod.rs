@@ -167,6 +167,18 @@ impl Executor {
     }
 }
 
+impl Drop for Executor {
+    /// Closes the shared queue, so that tasks woken from other threads from now on are
+    /// cancelled instead of queued for a runtime that will never run them, and cancels those
+    /// already queued.
+    fn drop(&mut self) {
+        self.shared.remote.close();
+        while let Ok(task) = self.shared.remote.pop() {
+            drop(task);
+        }
+    }
+}
+
 /// Runs `future`, catching a panic so that it ends this task only; the panic then reaches the
 /// task's `JoinHandle` (or is printed, if nobody holds one).
 async fn catch_panic<F: Future>(id: u64, future: F) -> join::TaskOutput<F::Output> {

@@ -47,24 +47,23 @@ impl Shared {
 
     /// The schedule function of every task of this runtime.
     pub(crate) fn schedule(&self, task: Task) {
-        if context::is_home(self.id) {
-            // Home thread: the local queue. If the thread is exiting and its runtime is gone,
-            // dropping the task cancels it, which is all that can be done.
-            context::try_with(|rt| {
-                stats::add(&rt.counters.wakes_local, 1);
-                trace!("task {} woken", task.metadata());
-                rt.executor.push(task);
-            });
-        } else {
+        let foreign = context::with_home(self.id, task, |rt, task| {
+            stats::add(&rt.counters.wakes_local, 1);
+            trace!("task {} woken", task.metadata());
+            rt.executor.push(task);
+        });
+        if let Some(task) = foreign {
             self.push_remote(task);
         }
     }
 
-    /// A wake from another thread: queue the task, then interrupt the home reactor.
+    /// A wake from another thread: queue the task, then interrupt the home reactor. Once the
+    /// home runtime is gone its queue is closed, and the task comes back and is dropped,
+    /// which cancels it: there is nowhere left for it to run.
     fn push_remote(&self, task: Task) {
-        // The queue is unbounded, and it is closed only when the runtime is gone.
-        let _ = self.remote.push(task);
-        self.notify();
+        if self.remote.push(task).is_ok() {
+            self.notify();
+        }
     }
 
     /// Interrupts the home reactor's wait. `polling` writes its eventfd at most once until
@@ -88,9 +87,8 @@ impl Wake for MainWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if context::is_home(self.shared.id) {
-            context::try_with(|rt| rt.executor.wake_main());
-        } else {
+        let foreign = context::with_home(self.shared.id, (), |rt, ()| rt.executor.wake_main());
+        if foreign.is_some() {
             self.shared
                 .main_woken_remotely
                 .store(true, Ordering::Release);
