@@ -52,6 +52,7 @@ mod callback;
 mod context;
 mod executor;
 mod net;
+mod per_core;
 mod reactor;
 mod stats;
 mod time;
@@ -63,6 +64,8 @@ pub use net::{
     AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf,
     ACCEPT_PAUSE,
 };
+pub use per_core::{available_cores, pin_to_core, run_per_core};
+pub use reactor::AsyncFd;
 pub use stats::Stats;
 pub use time::{call_later, interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
 

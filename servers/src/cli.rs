@@ -4,6 +4,7 @@ use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process;
+use std::time::Duration;
 
 /// The first address `host` resolves to, with `port`.
 pub fn resolve(host: &str, port: u16) -> io::Result<SocketAddr> {
@@ -20,7 +21,21 @@ pub fn fail(program: &str, error: impl Display) -> ! {
     process::exit(2)
 }
 
-/// The number of cores this process may run on (1 if the kernel will not say).
-pub fn available_cores() -> usize {
-    std::thread::available_parallelism().map_or(1, usize::from)
+/// `--cores N`: N event loops, where 0 means one per core this process may run on.
+pub fn cores(requested: usize) -> usize {
+    if requested == 0 {
+        zenio::available_cores()
+    } else {
+        requested
+    }
+}
+
+/// `--grace SECS`: a non-negative number of seconds.
+pub fn grace(seconds: f64) -> io::Result<Duration> {
+    Duration::try_from_secs_f64(seconds).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("--grace {seconds}: not a number of seconds"),
+        )
+    })
 }

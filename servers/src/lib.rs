@@ -14,3 +14,5 @@ pub mod arch;
 pub mod cli;
 pub mod log;
 pub mod protocol;
+pub mod shutdown;
+pub mod stop;

@@ -4,6 +4,7 @@
 //! at `INFO`, shown with `-v`; by default only warnings and errors appear, so a busy server
 //! does not spend its time writing logs.
 
+use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 
@@ -19,9 +20,22 @@ pub fn init(verbose: bool) {
         .init();
 }
 
+thread_local! {
+    /// The index of this thread's event loop in per-core mode, for log lines.
+    static CORE: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Says, in this thread's log lines, which per-core event loop it runs.
+pub fn set_core(core: usize) {
+    CORE.with(|c| c.set(Some(core)));
+}
+
 /// A client connected.
 pub fn accepted(peer: SocketAddr) {
-    info!("Accepted connection from {peer}");
+    match CORE.with(Cell::get) {
+        Some(core) => info!("Accepted connection from {peer} on core {core}"),
+        None => info!("Accepted connection from {peer}"),
+    }
 }
 
 /// A conversation ended: at EOF (with or without an unfinished request), after the protocol

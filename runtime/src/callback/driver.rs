@@ -63,30 +63,72 @@ fn poll_connection<P: Protocol>(
             return Poll::Ready(Ok(()));
         }
         // 3. The peer sent EOF and the protocol kept the connection open: wait for it to
-        //    write or close.
+        //    write or close (or close now, if closing once idle).
         if *peer_closed {
-            return Poll::Pending;
+            if !transport.is_closing_when_idle() {
+                return Poll::Pending;
+            }
+            transport.close();
+            continue;
         }
         // 4. Read, and hand the bytes to the protocol.
-        let read = READ_BUFFER.with_borrow_mut(|buffer| {
-            let poll = stream.poll_read_with(cx, buffer);
-            if let Poll::Ready(Ok(n)) = poll {
-                if n > 0 {
-                    protocol.data_received(&buffer[..n]);
-                }
-            }
-            poll
-        });
-        match read {
-            Poll::Ready(Ok(0)) => {
+        match READ_BUFFER
+            .with_borrow_mut(|buffer| read_into(stream, transport, protocol, buffer, cx))
+        {
+            Step::Pending => return Poll::Pending,
+            Step::Failed(error) => return Poll::Ready(Err(error)),
+            Step::Eof => {
                 *peer_closed = true;
                 if !protocol.eof_received() {
                     transport.close();
                 }
             }
-            Poll::Ready(Ok(_)) => {}
-            Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-            Poll::Pending => return Poll::Pending,
+            Step::Idle => transport.close(),
+            Step::Data => {}
         }
+    }
+}
+
+/// What one read brought.
+enum Step {
+    /// Bytes, already handed to `data_received`.
+    Data,
+    /// The peer closed its side.
+    Eof,
+    /// Nothing there, and the transport is closing once idle: close now.
+    Idle,
+    /// Nothing there: wait for readiness.
+    Pending,
+    /// The read failed.
+    Failed(io::Error),
+}
+
+/// Reads once into `buffer` and hands what came to the protocol. When the transport is
+/// closing once idle, reads without waiting: finding nothing means the connection is idle.
+fn read_into<P: Protocol>(
+    stream: &TcpStream,
+    transport: &Transport,
+    protocol: &mut P,
+    buffer: &mut [u8],
+    cx: &mut Context<'_>,
+) -> Step {
+    let read = if transport.is_closing_when_idle() {
+        match stream.try_read(buffer) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Step::Idle,
+            result => result,
+        }
+    } else {
+        match stream.poll_read_with(cx, buffer) {
+            Poll::Ready(result) => result,
+            Poll::Pending => return Step::Pending,
+        }
+    };
+    match read {
+        Ok(0) => Step::Eof,
+        Ok(n) => {
+            protocol.data_received(&buffer[..n]);
+            Step::Data
+        }
+        Err(error) => Step::Failed(error),
     }
 }

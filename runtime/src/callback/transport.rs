@@ -29,6 +29,8 @@ struct TransportState {
     sent: Cell<usize>,
     /// `close()` was called: close once `output` is sent.
     closing: Cell<bool>,
+    /// `close_when_idle()` was called: answer what the peer already sent, then close.
+    closing_when_idle: Cell<bool>,
     /// `write_eof()` was called: shut down the write side once `output` is sent.
     eof_wanted: Cell<bool>,
     /// The write side has been shut down.
@@ -47,6 +49,7 @@ impl Transport {
                 output: RefCell::new(Vec::new()),
                 sent: Cell::new(0),
                 closing: Cell::new(false),
+                closing_when_idle: Cell::new(false),
                 eof_wanted: Cell::new(false),
                 eof_sent: Cell::new(false),
                 peer,
@@ -79,6 +82,20 @@ impl Transport {
     pub fn close(&self) {
         self.state.closing.set(true);
         self.wake_task();
+    }
+
+    /// Closes the connection once it is idle: whatever the peer has already sent is read
+    /// (with reads that do not wait) and handed to the protocol, its answers are sent, and
+    /// then the connection closes. For graceful shutdown: no question already asked goes
+    /// unanswered, and no connection is kept waiting for a question not yet asked.
+    pub fn close_when_idle(&self) {
+        self.state.closing_when_idle.set(true);
+        self.wake_task();
+    }
+
+    /// Whether `close_when_idle` was called.
+    pub(crate) fn is_closing_when_idle(&self) -> bool {
+        self.state.closing_when_idle.get()
     }
 
     /// Sends a FIN once everything written has been sent: the peer reads EOF, and can still

@@ -40,6 +40,14 @@ impl TcpListener {
         each_addr(addr, |addr| TcpListener::bind_one(addr, true))
     }
 
+    /// Takes over a listening socket made elsewhere (for example, made on one thread and
+    /// moved to the runtime of another), switching it to non-blocking mode.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        Ok(TcpListener {
+            io: AsyncFd::new(listener)?,
+        })
+    }
+
     /// Creates, configures, binds and starts one listening socket.
     fn bind_one(addr: SocketAddr, reuse_port: bool) -> io::Result<TcpListener> {
         let fd = tcp_socket(&addr)?;
@@ -50,7 +58,7 @@ impl TcpListener {
         rustix::net::bind(&fd, &addr)?;
         rustix::net::listen(&fd, BACKLOG)?;
         Ok(TcpListener {
-            io: AsyncFd::new(std::net::TcpListener::from(fd)),
+            io: AsyncFd::from_nonblocking(std::net::TcpListener::from(fd)),
         })
     }
 

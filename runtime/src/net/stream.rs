@@ -31,7 +31,7 @@ impl TcpStream {
     /// Wraps a connected, non-blocking socket (from `accept4`).
     pub(crate) fn from_fd(fd: OwnedFd) -> TcpStream {
         TcpStream {
-            io: AsyncFd::new(std::net::TcpStream::from(fd)),
+            io: AsyncFd::from_nonblocking(std::net::TcpStream::from(fd)),
         }
     }
 
@@ -77,6 +77,14 @@ impl TcpStream {
     /// Reads into `buf`; `Ok(0)` means the peer closed its side (EOF).
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_read_with(cx, buf)).await
+    }
+
+    /// Reads into `buf` now, without waiting: one `recv`, whatever the runtime believes about
+    /// readiness. `Err(WouldBlock)` means nothing is there. For a last look before closing,
+    /// such as answering what a client already sent when the server shuts down.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io
+            .try_io(Direction::Read, |mut socket| socket.read(buf))
     }
 
     /// Writes some of `buf` and says how much.

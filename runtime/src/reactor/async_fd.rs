@@ -1,4 +1,5 @@
-//! `AsyncFd`: a non-blocking socket plus its [`Source`], and the one loop every operation uses.
+//! `AsyncFd`: a non-blocking file descriptor plus its [`Source`], and the one loop every
+//! operation uses.
 //!
 //! The loop is the whole idea of optimistic I/O, written once: try the syscall; if it says
 //! `EAGAIN`, clear the readiness flag, leave the task's waker with the source (registering the
@@ -8,7 +9,7 @@
 //! await a future.
 
 use std::io;
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
@@ -17,8 +18,15 @@ use crate::context;
 use crate::stats;
 use crate::trace::trace;
 
-/// A non-blocking file descriptor known to the runtime.
-pub(crate) struct AsyncFd<T: AsFd> {
+/// A non-blocking file descriptor known to the runtime: sockets, pipes, eventfds...
+///
+/// [`TcpListener`](crate::TcpListener) and [`TcpStream`](crate::TcpStream) are built on it;
+/// use it directly for other kinds of descriptors (a self-pipe for signals, say):
+/// [`read_with`](Self::read_with) runs a non-blocking syscall of yours until it does not say
+/// `EAGAIN`, waiting for readiness in between. This is async-io's `Async<T>` or tokio's
+/// `AsyncFd`. The descriptor must be the only one for its file (not `dup`ed): zenio closes it
+/// without `EPOLL_CTL_DEL`, which only removes it from epoll when no other copy is open.
+pub struct AsyncFd<T: AsFd> {
     /// The socket. It is in non-blocking mode, and this is its only descriptor.
     inner: T,
     /// Its readiness and waiters, shared with the reactor once registered.
@@ -26,18 +34,50 @@ pub(crate) struct AsyncFd<T: AsFd> {
 }
 
 impl<T: AsFd> AsyncFd<T> {
-    /// Wraps a socket that is already in non-blocking mode. Costs no syscall: registration
-    /// waits until an operation would block.
-    pub(crate) fn new(inner: T) -> AsyncFd<T> {
+    /// Puts `inner` in non-blocking mode (`ioctl(FIONBIO)`) and wraps it.
+    pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
+        rustix::io::ioctl_fionbio(&inner, true)?;
+        Ok(AsyncFd::from_nonblocking(inner))
+    }
+
+    /// Wraps a descriptor that is already in non-blocking mode. Costs no syscall:
+    /// registration waits until an operation would block.
+    pub(crate) fn from_nonblocking(inner: T) -> AsyncFd<T> {
         AsyncFd {
             inner,
             source: Rc::new(Source::new()),
         }
     }
 
-    /// The socket, for syscalls that never block (`getsockname`, `setsockopt`).
-    pub(crate) fn get_ref(&self) -> &T {
+    /// The descriptor, for syscalls that never block (`getsockname`, `setsockopt`).
+    pub fn get_ref(&self) -> &T {
         &self.inner
+    }
+
+    /// Runs `op`, a non-blocking read-side syscall (`read`, `recv`, `accept`), until it does
+    /// not fail with `EAGAIN`, waiting for the descriptor to turn readable in between.
+    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(Direction::Read, cx, &mut op)).await
+    }
+
+    /// Runs `op`, a non-blocking write-side syscall, until it does not fail with `EAGAIN`,
+    /// waiting for the descriptor to turn writable in between.
+    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_io(Direction::Write, cx, &mut op)).await
+    }
+
+    /// Runs `op` once, now, whatever the readiness flags say; an `EAGAIN` clears the flag.
+    /// For a last look that must not wait (draining a socket at shutdown).
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let result = op(&self.inner);
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.source.clear(direction);
+        }
+        result
     }
 
     /// Runs `op` (one non-blocking syscall) until it does not say `EAGAIN`, waiting for
@@ -67,7 +107,10 @@ impl<T: AsFd> AsyncFd<T> {
                 return Poll::Ready(Err(error));
             }
         }
-        trace!("wait for {direction:?} on {:?}", self.inner.as_fd());
+        trace!(
+            "wait for {direction:?} on fd {}",
+            self.inner.as_fd().as_raw_fd()
+        );
         Poll::Pending
     }
 

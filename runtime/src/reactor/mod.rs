@@ -35,14 +35,14 @@ mod async_fd;
 mod source;
 mod timers;
 
-pub(crate) use async_fd::AsyncFd;
+pub use async_fd::AsyncFd;
 pub(crate) use source::Direction;
 pub(crate) use timers::TimerKey;
 
 use std::cell::RefCell;
 use std::io;
 use std::num::NonZeroUsize;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsRawFd, BorrowedFd};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
@@ -111,7 +111,7 @@ impl Reactor {
         epoll::add(&*self.poller, fd, EventData::new_u64(key as u64), interest)?;
         entry.insert(Rc::clone(source));
         source.key.set(Some(key));
-        trace!("register fd {fd:?} as source {key}");
+        trace!("register fd {} as source {key}", fd.as_raw_fd());
         Ok(())
     }
 

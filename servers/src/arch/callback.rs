@@ -3,40 +3,75 @@
 //! [`SessionProtocol`] is the seed's `ZenServer(asyncio.Protocol)`: `data_received` feeds
 //! the bytes to the session, which writes its answers straight into the transport's buffer;
 //! zenio sends them as soon as the callback returns. `zenio::serve` is
-//! `loop.create_server(ZenServer, host, port)`.
+//! `loop.create_server(ZenServer, host, port)`. At shutdown every transport is told to
+//! close once idle.
 
 use std::io;
-use std::net::SocketAddr;
+use std::time::Duration;
 
+use futures_lite::future;
 use zenio::{Protocol, TcpListener, Transport};
 
-use super::{announce, bind_error, LINGER_LIMIT, LINGER_TIME};
+use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
+use crate::shutdown::StopPipe;
+use crate::stop::{OpenConnection, Stop, Summary};
 
-/// Binds `addr` and serves every client through a [`SessionProtocol`].
-pub async fn run<S: Session>(addr: SocketAddr) -> io::Result<()> {
-    let listener = TcpListener::bind(addr).map_err(|e| bind_error(addr, e))?;
-    announce(listener.local_addr()?)?;
-    zenio::serve(listener, SessionProtocol::<S>::default).await
+/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
+/// `grace`. Returns what it served.
+pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
+    let stop = Stop::default();
+    let serving = async {
+        let factory = || SessionProtocol::<S>::new(&stop);
+        if let Err(error) = zenio::serve(listener, factory).await {
+            tracing::error!("cannot accept any more: {error}");
+        }
+    };
+    let signalled = async {
+        if let Err(error) = pipe.wait().await {
+            tracing::error!("cannot watch for stop signals: {error}");
+            future::pending::<()>().await;
+        }
+    };
+    // When the signal wins, the `serve` future (and the listener it owns) is dropped.
+    future::or(serving, signalled).await;
+    stop.begin();
+    let _ = zenio::timeout(grace, stop.all_closed()).await;
+    stop.summary()
 }
 
 /// A protocol session seen through asyncio's callbacks.
-#[derive(Default)]
 pub struct SessionProtocol<S> {
     /// The protocol state.
     session: S,
     /// Where answers go; set by `connection_made`.
     transport: Option<Transport>,
+    /// Counts this connection as open, for graceful shutdown and the summary.
+    open: OpenConnection,
     /// What the client left unfinished when it closed, for the last log line.
     unfinished: Option<String>,
     /// Bytes discarded since the session rejected the client (`None`: not rejected).
     lingering: Option<usize>,
 }
 
+impl<S: Session> SessionProtocol<S> {
+    /// A protocol for a new connection of the runtime whose shutdown state is `stop`.
+    pub fn new(stop: &Stop) -> SessionProtocol<S> {
+        SessionProtocol {
+            session: S::default(),
+            transport: None,
+            open: stop.open_connection(),
+            unfinished: None,
+            lingering: None,
+        }
+    }
+}
+
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
         log::accepted(transport.peer_addr());
+        self.open.watch(transport.clone());
         self.transport = Some(transport);
     }
 
@@ -70,8 +105,12 @@ impl<S: Session> Protocol for SessionProtocol<S> {
     }
 
     fn connection_lost(&mut self, error: Option<io::Error>) {
-        let peer = self.transport.as_ref().map(Transport::peer_addr);
-        let peer = peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-        log::closed(peer, error.map_or(Ok(self.unfinished.take()), Err));
+        self.open.set_requests(self.session.answered());
+        if let Some(transport) = &self.transport {
+            log::closed(
+                transport.peer_addr(),
+                error.map_or(Ok(self.unfinished.take()), Err),
+            );
+        }
     }
 }

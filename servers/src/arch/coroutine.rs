@@ -4,51 +4,79 @@
 //! The code reads like the blocking version (read, feed, write, repeat), but each `.await`
 //! gives the thread back to the runtime while the socket is not ready, so one thread serves
 //! thousands of clients. The task per connection is asyncio's `start_server` callback.
+//!
+//! At shutdown the accept loop closes the listener and calls [`Stop::begin`]; a connection
+//! waiting for its next request then answers whatever the client already sent (a read that
+//! does not wait) and closes.
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::time::Duration;
 
+use futures_lite::future;
 use zenio::{TcpListener, TcpStream};
 
-use super::{announce, bind_error, LINGER_LIMIT, LINGER_TIME};
+use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
+use crate::shutdown::StopPipe;
+use crate::stop::{Stop, Summary};
 
 /// Bytes per read. Small on purpose: the buffer lives in every connection's task, idle or
 /// not, and requests here are short.
 const READ_BUFFER: usize = 1024;
 
-/// Binds `addr` and serves every client in a task of its own.
-pub async fn run<S: Session>(addr: SocketAddr) -> io::Result<()> {
-    let listener = TcpListener::bind(addr).map_err(|e| bind_error(addr, e))?;
-    announce(listener.local_addr()?)?;
-    serve::<S>(&listener).await
-}
-
-/// Accepts forever on `listener`, one task per connection.
-pub async fn serve<S: Session>(listener: &TcpListener) -> io::Result<()> {
-    loop {
-        let (stream, peer) = listener.accept_next().await?;
-        zenio::spawn(converse::<S>(stream, peer)).detach();
-    }
+/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
+/// `grace`. Returns what it served.
+pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
+    let stop = Stop::default();
+    let accepting = async {
+        loop {
+            match listener.accept_next().await {
+                Ok((stream, peer)) => {
+                    zenio::spawn(converse::<S>(stream, peer, stop.clone())).detach()
+                }
+                Err(error) => return tracing::error!("cannot accept any more: {error}"),
+            }
+        }
+    };
+    let signalled = async {
+        if let Err(error) = pipe.wait().await {
+            tracing::error!("cannot watch for stop signals: {error}");
+            future::pending::<()>().await;
+        }
+    };
+    future::or(accepting, signalled).await;
+    drop(listener);
+    stop.begin();
+    let _ = zenio::timeout(grace, stop.all_closed()).await;
+    stop.summary()
 }
 
 /// One connection's task.
-async fn converse<S: Session>(stream: TcpStream, peer: SocketAddr) {
+async fn converse<S: Session>(stream: TcpStream, peer: SocketAddr, stop: Stop) {
+    let mut open = stop.open_connection();
     log::accepted(peer);
-    let outcome = talk(&stream, S::default()).await;
+    let mut session = S::default();
+    let outcome = talk(&stream, &mut session, &stop).await;
+    open.set_requests(session.answered());
     log::closed(peer, outcome);
 }
 
 /// The conversation loop; returns what the client left unfinished at EOF.
-async fn talk<S: Session>(stream: &TcpStream, mut session: S) -> io::Result<Option<String>> {
+async fn talk<S: Session>(
+    stream: &TcpStream,
+    session: &mut S,
+    stop: &Stop,
+) -> io::Result<Option<String>> {
     let mut buffer = [0; READ_BUFFER];
     let mut output = Vec::new();
     loop {
-        let n = stream.read(&mut buffer).await?;
-        if n == 0 {
-            return Ok(session.unfinished_at_eof());
-        }
+        let n = match next_read(stream, &mut buffer, stop).await? {
+            Some(0) => return Ok(session.unfinished_at_eof()),
+            Some(n) => n,
+            None => return Ok(None), // idle when the server stopped
+        };
         let flow = session.feed(&buffer[..n], &mut output);
         stream.write_all(&output).await?;
         output.clear();
@@ -61,6 +89,29 @@ async fn talk<S: Session>(stream: &TcpStream, mut session: S) -> io::Result<Opti
                 return Ok(None);
             }
         }
+    }
+}
+
+/// Reads the next bytes. Once the server is stopping, only takes what is already there:
+/// `None` means the connection is idle and can close.
+async fn next_read(
+    stream: &TcpStream,
+    buffer: &mut [u8],
+    stop: &Stop,
+) -> io::Result<Option<usize>> {
+    if !stop.is_stopping() {
+        let read = async { Some(stream.read(buffer).await) };
+        let stopped = async {
+            stop.stopped().await;
+            None
+        };
+        if let Some(result) = future::or(read, stopped).await {
+            return result.map(Some);
+        }
+    }
+    match stream.try_read(buffer) {
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(None),
+        result => result.map(Some),
     }
 }
 

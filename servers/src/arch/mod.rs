@@ -10,6 +10,7 @@ pub mod blocking;
 pub mod callback;
 pub mod coroutine;
 pub mod listen;
+pub mod per_core;
 pub mod poll;
 pub mod prefork;
 pub mod serial;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use clap::ValueEnum;
 
 use crate::protocol::Session;
+use crate::shutdown;
 
 /// How long a rejected client (see [`Flow::Reject`](crate::protocol::Flow::Reject)) may
 /// keep sending before the server closes anyway.
@@ -47,17 +49,35 @@ pub enum Arch {
     Coroutine,
 }
 
-/// Runs `arch` on `addr` until it fails, serving `S`.
-///
-/// `workers` is the number of threads or processes for `threads` and `prefork`.
-pub fn run<S: Session>(arch: Arch, addr: SocketAddr, workers: usize) -> io::Result<()> {
+/// How a server is run, beyond its architecture.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Threads (`threads`) or processes (`prefork`).
+    pub workers: usize,
+    /// Event loops, one per core, for `poll`, `callback` and `coroutine`.
+    pub cores: usize,
+    /// How long open conversations may take to finish after a stop signal.
+    pub grace: Duration,
+}
+
+/// Runs `arch` on `addr`, serving `S`, until a stop signal (SIGINT, SIGTERM) and the
+/// graceful shutdown that follows.
+pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
+    shutdown::install()?;
+    let event_driven = matches!(arch, Arch::Poll | Arch::Callback | Arch::Coroutine);
+    if options.cores != 1 && !event_driven {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "--cores applies to the poll, callback and coroutine architectures",
+        ));
+    }
     match arch {
-        Arch::Serial => serial::run::<S>(addr),
-        Arch::Threads => threads::run::<S>(addr, workers),
-        Arch::Prefork => prefork::run(addr, workers),
-        Arch::Poll => poll::run::<S>(addr),
-        Arch::Callback => zenio::block_on(callback::run::<S>(addr)),
-        Arch::Coroutine => zenio::block_on(coroutine::run::<S>(addr)),
+        Arch::Serial => serial::run::<S>(addr, options.grace),
+        Arch::Threads => threads::run::<S>(addr, options.workers, options.grace),
+        Arch::Prefork => prefork::run(addr, options.workers, options.grace),
+        Arch::Poll | Arch::Callback | Arch::Coroutine => {
+            per_core::run::<S>(arch, addr, options.cores, options.grace)
+        }
     }
 }
 

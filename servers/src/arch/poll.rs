@@ -11,10 +11,15 @@
 //! closing) is spelled out in [`Connection`], and the loop that an `.await` hides is written
 //! by hand. (It uses rustix's epoll calls: `polling`'s `Poller::add` is `unsafe`, and this
 //! crate has no `unsafe`.)
+//!
+//! Shutdown is one more input: the stop signal's self-pipe sits in the same epoll set. When
+//! it fires, the loop closes the listener and closes each connection as soon as it is idle
+//! (its last read said `EAGAIN` and nothing is left to send).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
 use rustix::buffer::spare_capacity;
 use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
@@ -24,12 +29,17 @@ use rustix::net::SocketFlags;
 use slab::Slab;
 use zenio::{AcceptAction, ACCEPT_PAUSE};
 
-use super::{announce, listen::listen, LINGER_LIMIT};
+use super::LINGER_LIMIT;
 use crate::log;
 use crate::protocol::{Flow, Session};
+use crate::shutdown::StopPipe;
+use crate::stop::Summary;
 
 /// The epoll key of the listening socket; connections use their slab index.
 const LISTENER: u64 = u64::MAX;
+
+/// The epoll key of the stop signal's self-pipe.
+const STOP: u64 = u64::MAX - 1;
 
 /// One client's state between events.
 struct Connection<S> {
@@ -52,6 +62,8 @@ struct Connection<S> {
     lingering: Option<usize>,
     /// The write side has been shut down (after a rejection).
     fin_sent: bool,
+    /// The server is stopping: close as soon as idle.
+    stopping: bool,
 }
 
 /// What one turn of a connection's state machine ended with.
@@ -62,50 +74,102 @@ enum Turn {
     Done(io::Result<Option<String>>),
 }
 
-/// Binds `addr` and runs the loop.
-pub fn run<S: Session>(addr: SocketAddr) -> io::Result<()> {
-    let listener = listen(addr, true)?;
-    announce(listener.local_addr()?)?;
-    serve::<S>(&listener)
-}
-
-/// The readiness loop.
-pub fn serve<S: Session>(listener: &TcpListener) -> io::Result<()> {
+/// The readiness loop: serves on `listener` until a stop signal arrives on `pipe`, then
+/// closes each connection once idle, for at most `grace`. Returns what it served.
+pub fn serve<S: Session>(
+    listener: TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+) -> io::Result<Summary> {
     let epoll = epoll::create(CreateFlags::CLOEXEC)?;
     let edge = EventFlags::IN | EventFlags::ET;
-    epoll::add(&epoll, listener, EventData::new_u64(LISTENER), edge)?;
+    epoll::add(&epoll, &listener, EventData::new_u64(LISTENER), edge)?;
+    pipe.set_nonblocking()?;
+    epoll::add(&epoll, &pipe, EventData::new_u64(STOP), edge)?;
+    let mut listener = Some(listener);
     let mut connections: Slab<Connection<S>> = Slab::new();
+    let mut summary = Summary::default();
     let mut events = Vec::with_capacity(1024);
     let mut buffer = vec![0; 64 * 1024];
     let mut accept_paused = false;
+    let mut deadline: Option<Instant> = None;
     loop {
-        // 1. Wait for readiness (or, after running out of descriptors, for the pause to end).
-        let timeout = accept_paused.then(|| Timespec::try_from(ACCEPT_PAUSE).expect("small"));
+        // 1. Wait for readiness (or for a pause in accepting, or the grace period, to end).
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) || (deadline.is_some() && connections.is_empty()) {
+            return Ok(summary);
+        }
+        let timeout = match (deadline, accept_paused) {
+            (Some(deadline), _) => Some(deadline - now),
+            (None, true) => Some(ACCEPT_PAUSE),
+            (None, false) => None,
+        };
+        let timeout = timeout.and_then(|t| Timespec::try_from(t).ok());
         events.clear();
         match epoll::wait(&epoll, spare_capacity(&mut events), timeout.as_ref()) {
             Ok(_) | Err(Errno::INTR) => {}
             Err(error) => return Err(error.into()),
         }
-        if accept_paused {
-            accept_paused = accept_all(listener, &epoll, &mut connections, &mut buffer)?;
+        if let (true, Some(listener)) = (accept_paused, &listener) {
+            accept_paused = accept_all(
+                listener,
+                &epoll,
+                &mut connections,
+                &mut buffer,
+                &mut summary,
+            )?;
         }
         // 2. Run the state machine of every ready socket.
         for event in events.iter() {
-            let key = event.data.u64();
-            if key == LISTENER {
-                accept_all(listener, &epoll, &mut connections, &mut buffer)
-                    .map(|paused| accept_paused |= paused)?;
-                continue;
-            }
-            let key = key as usize;
-            let Some(connection) = connections.get_mut(key) else {
-                continue;
-            };
-            if let Turn::Done(outcome) = connection.turn(&mut buffer, &epoll, key) {
-                let connection = connections.remove(key);
-                log::closed(connection.peer, outcome);
+            match event.data.u64() {
+                LISTENER => {
+                    if let Some(listener) = &listener {
+                        accept_paused |= accept_all(
+                            listener,
+                            &epoll,
+                            &mut connections,
+                            &mut buffer,
+                            &mut summary,
+                        )?;
+                    }
+                }
+                STOP => {
+                    // 3. Stop: close the listener, then every connection as soon as it is idle.
+                    listener = None;
+                    deadline = Some(Instant::now() + grace);
+                    let keys: Vec<usize> = connections.iter().map(|(key, _)| key).collect();
+                    for key in keys {
+                        connections[key].stopping = true;
+                        run_turn(&mut connections, key, &mut buffer, &epoll, &mut summary);
+                    }
+                }
+                key => run_turn(
+                    &mut connections,
+                    key as usize,
+                    &mut buffer,
+                    &epoll,
+                    &mut summary,
+                ),
             }
         }
+    }
+}
+
+/// Gives the connection `key` (if it still exists) a turn, and removes it if it ended.
+fn run_turn<S: Session>(
+    connections: &mut Slab<Connection<S>>,
+    key: usize,
+    buffer: &mut [u8],
+    epoll: &impl AsFd,
+    summary: &mut Summary,
+) {
+    let Some(connection) = connections.get_mut(key) else {
+        return;
+    };
+    if let Turn::Done(outcome) = connection.turn(buffer, epoll, key) {
+        let connection = connections.remove(key);
+        summary.add_connection(connection.session.answered());
+        log::closed(connection.peer, outcome);
     }
 }
 
@@ -116,6 +180,7 @@ fn accept_all<S: Session>(
     epoll: &impl AsFd,
     connections: &mut Slab<Connection<S>>,
     buffer: &mut [u8],
+    summary: &mut Summary,
 ) -> io::Result<bool> {
     loop {
         let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
@@ -134,9 +199,7 @@ fn accept_all<S: Session>(
         let peer = peer.and_then(|peer| SocketAddr::try_from(peer).ok());
         let peer = peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
         log::accepted(peer);
-        let entry = connections.vacant_entry();
-        let key = entry.key();
-        let connection = entry.insert(Connection {
+        let key = connections.insert(Connection {
             stream: TcpStream::from(fd),
             peer,
             session: S::default(),
@@ -146,11 +209,9 @@ fn accept_all<S: Session>(
             closing: None,
             lingering: None,
             fin_sent: false,
+            stopping: false,
         });
-        if let Turn::Done(outcome) = connection.turn(buffer, epoll, key) {
-            connections.remove(key);
-            log::closed(peer, outcome);
-        }
+        run_turn(connections, key, buffer, epoll, summary);
     }
 }
 
@@ -200,6 +261,10 @@ impl<S: Session> Connection<S> {
                         Flow::Reject => self.lingering = Some(0),
                     },
                 },
+                // Nothing more to read: idle. A stopping server closes idle connections.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && self.stopping => {
+                    return Turn::Done(Ok(None))
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return self.wait(epoll, key),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Turn::Done(Err(e)),

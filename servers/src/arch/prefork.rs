@@ -7,19 +7,26 @@
 //! `accept` (modern Linux wakes only one: no thundering herd on `accept`). The parent only
 //! waits for workers and replaces any that dies. Processes share nothing, so a crash takes
 //! down one worker, not the server; the price is memory and context switches per process.
+//!
+//! On a stop signal the parent passes `SIGTERM` on to every worker, stops replacing them,
+//! and exits once they have all finished (or the grace period is over).
 
 use std::env;
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, OwnedFd};
-use std::process::{Command, Stdio};
+use std::process::{self as std_process, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use rustix::process::{self, Signal, WaitOptions};
+use rustix::io::Errno;
+use rustix::process::{self, Pid, Signal, WaitOptions};
 
-use super::{announce, listen::listen, serial};
+use super::{announce, blocking, listen::listen, serial};
 use crate::protocol::Session;
+use crate::shutdown::{self, StopPipe};
+use crate::stop::print_summary;
 
 /// The hidden flag that turns a copy of the program into a worker.
 pub const WORKER_FLAG: &str = "--prefork-worker";
@@ -31,46 +38,86 @@ const PARENT_PID: &str = "ZENIO_PREFORK_PARENT";
 /// cannot start does not turn into a fork loop.
 const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 
-/// The parent: binds `addr`, starts `workers` workers and keeps that many running.
-pub fn run(addr: SocketAddr, workers: usize) -> io::Result<()> {
+/// The parent: binds `addr`, keeps `workers` workers running until a stop signal, then
+/// stops them.
+pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    for _ in 0..workers.max(1) {
-        start_worker(&listener)?;
-    }
+    let pids = (0..workers.max(1))
+        .map(|_| start_worker(&listener))
+        .collect::<io::Result<Vec<Pid>>>()?;
+    let pids = Arc::new(Mutex::new(pids));
+    stop_workers_on_signal(Arc::clone(&pids), grace)?;
     announce(listener.local_addr()?)?;
     loop {
-        match process::wait(WaitOptions::empty())? {
-            Some((pid, status)) => {
-                tracing::warn!("worker {pid:?} exited ({status:?}); starting another");
-                thread::sleep(RESPAWN_PAUSE);
-                start_worker(&listener)?;
+        let (pid, status) = match process::wait(WaitOptions::empty()) {
+            Ok(Some(exited)) => exited,
+            Ok(None) | Err(Errno::CHILD) => return Ok(()),
+            Err(Errno::INTR) => continue,
+            Err(error) => return Err(error.into()),
+        };
+        let mut pids = pids.lock().expect("the pid list is never poisoned");
+        pids.retain(|&p| p != pid);
+        if shutdown::stopping() {
+            if pids.is_empty() {
+                return Ok(());
             }
-            None => return Err(io::Error::other("no workers left to wait for")),
+            continue;
         }
+        tracing::warn!("worker {pid:?} exited ({status:?}); starting another");
+        thread::sleep(RESPAWN_PAUSE);
+        pids.push(start_worker(&listener)?);
     }
 }
 
+/// Starts the parent's watcher thread: on a stop signal it sends `SIGTERM` to every worker
+/// and, if they are not all gone after `grace`, ends them with `SIGKILL` and exits.
+fn stop_workers_on_signal(pids: Arc<Mutex<Vec<Pid>>>, grace: Duration) -> io::Result<()> {
+    let pipe = StopPipe::new()?;
+    let signal_all = move |signal: Signal| {
+        for &pid in pids.lock().expect("the pid list is never poisoned").iter() {
+            let _ = process::kill_process(pid, signal);
+        }
+    };
+    thread::Builder::new()
+        .name("stop-watcher".into())
+        .spawn(move || {
+            if pipe.wait_blocking().is_err() {
+                return;
+            }
+            signal_all(Signal::TERM);
+            thread::sleep(grace);
+            signal_all(Signal::KILL);
+            std_process::exit(0);
+        })?;
+    Ok(())
+}
+
 /// Starts one worker: this same program, with the listening socket as its stdin.
-fn start_worker(listener: &TcpListener) -> io::Result<()> {
+fn start_worker(listener: &TcpListener) -> io::Result<Pid> {
     let socket: OwnedFd = listener.try_clone()?.into();
-    Command::new(env::current_exe()?)
+    let child = Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
         .arg(WORKER_FLAG)
         .env(PARENT_PID, process::getpid().as_raw_nonzero().to_string())
         .stdin(Stdio::from(socket))
         .spawn()?;
-    Ok(())
+    let pid = i32::try_from(child.id()).ok().and_then(Pid::from_raw);
+    pid.ok_or_else(|| io::Error::other("the worker has no pid"))
 }
 
-/// A worker: takes the listening socket from stdin and runs the serial accept loop. It asks
-/// the kernel for `SIGTERM` when the parent dies, so no worker outlives the server (and
-/// checks that the parent did not die before it asked).
-pub fn worker<S: Session>() -> io::Result<()> {
+/// A worker: takes the listening socket from stdin and runs the serial accept loop until
+/// the stop signal (which the parent forwards). It asks the kernel for `SIGTERM` when the
+/// parent dies, so no worker outlives the server (and checks that the parent did not die
+/// before it asked).
+pub fn worker<S: Session>(grace: Duration) -> io::Result<()> {
     process::set_parent_process_death_signal(Some(Signal::TERM))?;
     let parent = process::getppid().map(|pid| pid.as_raw_nonzero().to_string());
     if parent.is_none() || parent != env::var(PARENT_PID).ok() {
         return Err(io::Error::other("the prefork parent is gone"));
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
-    serial::accept_forever::<S>(&listener)
+    blocking::watch_for_stop(&listener, grace)?;
+    let summary = serial::accept_forever::<S>(&listener)?;
+    print_summary(&format!("worker {}", std_process::id()), &summary);
+    Ok(())
 }

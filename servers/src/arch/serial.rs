@@ -7,26 +7,34 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::thread;
+use std::time::Duration;
 
 use zenio::{AcceptAction, ACCEPT_PAUSE};
 
 use super::{announce, blocking, listen::listen};
 use crate::protocol::Session;
+use crate::shutdown;
+use crate::stop::{print_summaries, Summary};
 
-/// Binds `addr` and serves clients one after another.
-pub fn run<S: Session>(addr: SocketAddr) -> io::Result<()> {
+/// Binds `addr` and serves clients one after another until a stop signal.
+pub fn run<S: Session>(addr: SocketAddr, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
+    blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
-    accept_forever::<S>(&listener)
+    let summary = accept_forever::<S>(&listener)?;
+    print_summaries("server", &[summary]);
+    Ok(())
 }
 
 /// The blocking accept loop, also run by each thread of `threads` and each process of
-/// `prefork`. Accept errors are sorted by [`AcceptAction`]: out of descriptors pauses
-/// instead of spinning.
-pub fn accept_forever<S: Session>(listener: &TcpListener) -> io::Result<()> {
+/// `prefork`, until the server stops. Accept errors are sorted by [`AcceptAction`]: out of
+/// descriptors pauses instead of spinning.
+pub fn accept_forever<S: Session>(listener: &TcpListener) -> io::Result<Summary> {
+    let mut summary = Summary::default();
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => blocking::converse::<S>(stream, peer),
+            Ok((stream, peer)) => summary.add_connection(blocking::converse::<S>(stream, peer)),
+            Err(_) if shutdown::stopping() => return Ok(summary),
             Err(error) => match AcceptAction::of(&error) {
                 AcceptAction::Skip => {}
                 AcceptAction::Pause => {

@@ -9,21 +9,26 @@
 use std::io;
 use std::net::SocketAddr;
 use std::thread;
+use std::time::Duration;
 
-use super::{announce, listen::listen, serial};
+use super::{announce, blocking, listen::listen, serial};
 use crate::protocol::Session;
+use crate::stop::print_summaries;
 
-/// Binds `addr` and serves with `workers` threads.
-pub fn run<S: Session>(addr: SocketAddr, workers: usize) -> io::Result<()> {
+/// Binds `addr` and serves with `workers` threads until a stop signal.
+pub fn run<S: Session>(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
+    blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
-    thread::scope(|scope| {
+    let summaries = thread::scope(|scope| {
         let workers: Vec<_> = (0..workers.max(1))
             .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener)))
             .collect();
-        for worker in workers {
-            worker.join().expect("a worker thread panicked")?;
-        }
-        Ok(())
-    })
+        workers
+            .into_iter()
+            .map(|worker| worker.join().expect("a worker thread panicked"))
+            .collect::<io::Result<Vec<_>>>()
+    })?;
+    print_summaries("worker", &summaries);
+    Ok(())
 }

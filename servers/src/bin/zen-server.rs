@@ -7,10 +7,10 @@
 use std::io;
 
 use clap::Parser;
-use zenio_servers::arch::{self, prefork, Arch};
-use zenio_servers::cli::{available_cores, fail, resolve};
-use zenio_servers::log;
+use zenio_servers::arch::{self, prefork, Arch, Options};
+use zenio_servers::cli::{cores, fail, grace, resolve};
 use zenio_servers::protocol::ZenSession;
+use zenio_servers::{log, shutdown};
 
 /// Answers Zen of Python questions ("Beautiful is better than?" -> "ugly.").
 #[derive(Parser)]
@@ -28,6 +28,13 @@ struct Args {
     /// Threads (`threads`) or processes (`prefork`); default: one per core.
     #[arg(long)]
     workers: Option<usize>,
+    /// Event loops, one per core, each with its own SO_REUSEPORT listener (poll, callback,
+    /// coroutine); 0 means one per available core.
+    #[arg(long, default_value_t = 1)]
+    cores: usize,
+    /// Seconds open conversations get to finish after SIGINT or SIGTERM.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    grace: f64,
     /// Print a line per connection (accepted, closed, errors).
     #[arg(short, long)]
     verbose: bool,
@@ -46,10 +53,16 @@ fn main() {
 
 /// Runs the chosen architecture (or, inside `prefork`, one worker).
 fn run(args: &Args) -> io::Result<()> {
+    let grace = grace(args.grace)?;
     if args.prefork_worker {
-        return prefork::worker::<ZenSession>();
+        shutdown::install()?;
+        return prefork::worker::<ZenSession>(grace);
     }
     let addr = resolve(&args.host, args.port)?;
-    let workers = args.workers.unwrap_or_else(available_cores);
-    arch::run::<ZenSession>(args.arch, addr, workers)
+    let options = Options {
+        workers: args.workers.unwrap_or_else(zenio::available_cores),
+        cores: cores(args.cores),
+        grace,
+    };
+    arch::run::<ZenSession>(args.arch, addr, &options)
 }

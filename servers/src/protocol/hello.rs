@@ -58,6 +58,8 @@ pub struct HelloSession {
     head: Vec<u8>,
     /// Which part of a request the next byte belongs to.
     state: State,
+    /// Answers written so far (refusals included), for the server's summary.
+    answered: u64,
 }
 
 /// The parts of a request, in the order they arrive.
@@ -159,6 +161,11 @@ impl HelloSession {
         }
     }
 
+    /// How many requests this session has answered.
+    pub fn answered(&self) -> u64 {
+        self.answered
+    }
+
     /// The client closed its side: returns whether it was in the middle of a request.
     ///
     /// The session is closed afterwards.
@@ -222,6 +229,7 @@ impl HelloSession {
     /// Appends `reply` to `out`, and waits for the next request or closes.
     fn reply(&mut self, reply: Reply, out: &mut Vec<u8>) {
         out.extend_from_slice(reply.bytes);
+        self.answered += 1;
         self.state = match reply.flow {
             Flow::Continue => State::Head,
             closing => State::Closed(closing),

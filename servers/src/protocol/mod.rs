@@ -43,6 +43,9 @@ pub trait Session: Default + 'static {
     /// The client closed its side: describes what it started and never finished (for the
     /// "sent ... but then closed" log line), or `None` if it ended cleanly.
     fn unfinished_at_eof(&mut self) -> Option<String>;
+
+    /// How many requests (questions) this session has answered, for the server's summary.
+    fn answered(&self) -> u64;
 }
 
 impl Session for ZenSession {
@@ -54,6 +57,10 @@ impl Session for ZenSession {
         self.finish()
             .map(|partial| format!("b\"{}\"", partial.escape_ascii()))
     }
+
+    fn answered(&self) -> u64 {
+        ZenSession::answered(self)
+    }
 }
 
 impl Session for HelloSession {
@@ -63,5 +70,9 @@ impl Session for HelloSession {
 
     fn unfinished_at_eof(&mut self) -> Option<String> {
         self.finish().then(|| "part of a request".to_string())
+    }
+
+    fn answered(&self) -> u64 {
+        HelloSession::answered(self)
     }
 }

@@ -56,6 +56,8 @@ pub struct ZenSession {
     partial: Vec<u8>,
     /// Set once the session has said [`Flow::Close`]; after that, input is ignored.
     closed: bool,
+    /// Questions answered so far (unknown ones included), for the server's summary.
+    answered: u64,
 }
 
 impl ZenSession {
@@ -102,10 +104,12 @@ impl ZenSession {
             if self.partial.is_empty() {
                 // 4a. The whole question is in this read: answer it from `input`, uncopied.
                 out.extend_from_slice(answer(question));
+                self.answered += 1;
             } else {
                 // 4b. The question began in an earlier read: complete it and answer it.
                 self.partial.extend_from_slice(question);
                 out.extend_from_slice(answer(&self.partial));
+                self.answered += 1;
                 self.partial.clear();
             }
             // 5. Whatever follows the `?` starts the next question.
@@ -122,6 +126,11 @@ impl ZenSession {
         self.closed = true;
         let partial = std::mem::take(&mut self.partial);
         (!partial.is_empty()).then_some(partial)
+    }
+
+    /// How many questions this session has answered.
+    pub fn answered(&self) -> u64 {
+        self.answered
     }
 
     /// Says goodbye to a client whose question has no end in sight.

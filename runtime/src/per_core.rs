@@ -1,0 +1,89 @@
+//! Per-core mode: N independent runtimes, one per thread, each pinned to its own core.
+//!
+//! A zenio runtime is single-threaded, so using every core means running one per core, each
+//! with its own sockets, timers and tasks and nothing shared on the hot path: the design of
+//! nginx's worker processes and of thread-per-core runtimes. With listeners bound with
+//! `SO_REUSEPORT` (see [`TcpListener::bind_reuseport`](crate::TcpListener::bind_reuseport)),
+//! the kernel spreads new connections between the runtimes. Each thread is pinned with
+//! `sched_setaffinity(2)` so its caches stay warm. asyncio's version is "the best of both
+//! worlds" of the source documents: an event loop in each of several processes.
+
+use std::future::Future;
+use std::io;
+use std::thread;
+
+use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
+
+/// Runs one runtime per element of `inputs`, each on its own thread pinned to its own core,
+/// and returns their outputs in the same order. Runtime `i` runs `main(i, inputs[i])`; the
+/// future is made on its thread, so it need not be `Send` (only the inputs and outputs
+/// cross threads).
+///
+/// Pinning uses the cores this process may run on, in order, wrapping around when there are
+/// more runtimes than cores; where pinning fails, a line is printed and the thread runs
+/// unpinned.
+///
+/// # Panics
+///
+/// If a runtime panics, once every runtime has finished.
+pub fn run_per_core<T, F, Fut>(inputs: Vec<T>, main: F) -> Vec<Fut::Output>
+where
+    T: Send,
+    F: Fn(usize, T) -> Fut + Sync,
+    Fut: Future,
+    Fut::Output: Send,
+{
+    thread::scope(|scope| {
+        let threads: Vec<_> = inputs
+            .into_iter()
+            .enumerate()
+            .map(|(index, input)| {
+                let main = &main;
+                thread::Builder::new()
+                    .name(format!("zenio-core-{index}"))
+                    .spawn_scoped(scope, move || {
+                        if let Err(error) = pin_to_core(index) {
+                            eprintln!("zenio: runtime {index} runs unpinned: {error}");
+                        }
+                        crate::block_on(main(index, input))
+                    })
+                    .expect("zenio: cannot start a runtime thread")
+            })
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Pins the calling thread to the `index`-th core this process may run on (wrapping around),
+/// and returns that core's number.
+pub fn pin_to_core(index: usize) -> io::Result<usize> {
+    let allowed = allowed_cores()?;
+    if allowed.is_empty() {
+        return Err(io::Error::other("no core is allowed"));
+    }
+    let core = allowed[index % allowed.len()];
+    let mut only = CpuSet::new();
+    only.set(core);
+    sched_setaffinity(None, &only)?;
+    Ok(core)
+}
+
+/// How many cores this process may run on (`sched_getaffinity`), at least 1.
+pub fn available_cores() -> usize {
+    allowed_cores().map_or(1, |cores| cores.len().max(1))
+}
+
+/// The numbers of the cores this process may run on.
+fn allowed_cores() -> io::Result<Vec<usize>> {
+    let set = sched_getaffinity(None)?;
+    Ok((0..CpuSet::MAX_CPU)
+        .filter(|&cpu| set.is_set(cpu))
+        .collect())
+}

@@ -1,0 +1,62 @@
+//! The event-driven architectures (`poll`, `callback`, `coroutine`), on one core or many.
+//!
+//! With `--cores N`, N threads each run their own event loop, pinned to their own core, each
+//! with its own listening socket on the same port (`SO_REUSEPORT`): "the best of both worlds"
+//! of the source documents, and nginx's design. Nothing is shared between the loops; the
+//! kernel spreads new connections between their listeners. With one core it is the same code
+//! on one thread.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::{announce, callback, coroutine, listen::listen_per_core, poll, Arch};
+use crate::log;
+use crate::protocol::Session;
+use crate::shutdown::StopPipe;
+use crate::stop::{print_summaries, Summary};
+
+/// Runs `arch` on `cores` event loops until a stop signal, then prints one summary line per
+/// loop.
+pub fn run<S: Session>(
+    arch: Arch,
+    addr: SocketAddr,
+    cores: usize,
+    grace: Duration,
+) -> io::Result<()> {
+    let inputs = listen_per_core(addr, cores)?
+        .into_iter()
+        .map(|listener| Ok((listener, StopPipe::new()?)))
+        .collect::<io::Result<Vec<_>>>()?;
+    announce(inputs[0].0.local_addr()?)?;
+    let results = zenio::run_per_core(inputs, |core, (listener, pipe)| async move {
+        if cores > 1 {
+            log::set_core(core);
+        }
+        serve_one::<S>(arch, listener, pipe, grace).await
+    });
+    let summaries = results.into_iter().collect::<io::Result<Vec<Summary>>>()?;
+    print_summaries("core", &summaries);
+    Ok(())
+}
+
+/// One event loop. (`poll` is a loop of its own that never awaits: the zenio runtime of its
+/// thread stays idle.)
+async fn serve_one<S: Session>(
+    arch: Arch,
+    listener: std::net::TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+) -> io::Result<Summary> {
+    match arch {
+        Arch::Poll => poll::serve::<S>(listener, pipe, grace),
+        Arch::Callback => {
+            let listener = zenio::TcpListener::from_std(listener)?;
+            Ok(callback::serve::<S>(listener, pipe, grace).await)
+        }
+        _ => {
+            let listener = zenio::TcpListener::from_std(listener)?;
+            Ok(coroutine::serve::<S>(listener, pipe, grace).await)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! Graceful shutdown, part one: hearing SIGINT and SIGTERM.
+//!
+//! A signal handler may do almost nothing, so it does what asyncio's
+//! `loop.add_signal_handler` does: it writes a byte to a self-pipe (here a Unix socket pair),
+//! and the server reads that byte like any other input, in its reactor or in a thread. The
+//! handlers come from `signal-hook`, so this crate needs no `unsafe`.
+//!
+//! The first signal sets [`stopping`] and writes to every [`StopPipe`]: each runtime (or the
+//! watcher thread of a blocking server) then stops accepting, lets its connections finish what
+//! they owe, and exits 0 within the grace period. A second signal exits at once, with status 1.
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::{flag, low_level::pipe};
+
+/// The signals that stop a server.
+const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
+
+/// Set by the first stop signal.
+static STOPPING: AtomicBool = AtomicBool::new(false);
+
+/// Installs the handlers; call once, before any [`StopPipe`] is made.
+pub fn install() -> io::Result<()> {
+    for signal in SIGNALS {
+        // Registered first, so it runs first: on a second signal, STOPPING is already set.
+        flag::register_conditional_shutdown(signal, 1, &STOPPING)?;
+        flag::register(signal, &STOPPING)?;
+    }
+    Ok(())
+}
+
+/// Whether a stop signal has arrived.
+pub fn stopping() -> bool {
+    STOPPING.load(Ordering::SeqCst)
+}
+
+/// The reading end of a self-pipe that the stop signals write to.
+pub struct StopPipe(UnixStream);
+
+impl StopPipe {
+    /// A new pipe, written to by every later stop signal.
+    pub fn new() -> io::Result<StopPipe> {
+        let (reader, writer) = UnixStream::pair()?;
+        for signal in SIGNALS {
+            pipe::register(signal, writer.try_clone()?)?;
+        }
+        Ok(StopPipe(reader))
+    }
+
+    /// Blocks the thread until a stop signal arrives.
+    pub fn wait_blocking(&self) -> io::Result<()> {
+        (&self.0).read(&mut [0; 16]).map(drop)
+    }
+
+    /// Waits, in a zenio runtime, until a stop signal arrives.
+    pub async fn wait(self) -> io::Result<()> {
+        let pipe = zenio::AsyncFd::new(self.0)?;
+        pipe.read_with(|mut reader| reader.read(&mut [0; 16]))
+            .await
+            .map(drop)
+    }
+
+    /// Puts the pipe in non-blocking mode, for a hand-written readiness loop.
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        self.0.set_nonblocking(true)
+    }
+}
+
+impl AsFd for StopPipe {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
