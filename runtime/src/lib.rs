@@ -58,7 +58,7 @@ mod stats;
 mod time;
 mod trace;
 
-pub use callback::{serve, Protocol, Transport};
+pub use callback::{serve, serve_connection, Protocol, Transport};
 pub use executor::{JoinError, JoinHandle};
 pub use net::{
     AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf,

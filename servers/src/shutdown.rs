@@ -13,6 +13,8 @@ use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::{flag, low_level::pipe};
@@ -38,17 +40,47 @@ pub fn stopping() -> bool {
     STOPPING.load(Ordering::SeqCst)
 }
 
-/// The reading end of a self-pipe that the stop signals write to.
-pub struct StopPipe(UnixStream);
+/// The reading end of a self-pipe that the stop signals write to, one per event loop (or
+/// per blocking server).
+pub struct StopPipe(UnixStream, Arc<ListenersOpen>);
+
+/// How many event loops of one server still have their listener open. In per-core mode each
+/// loop hears the signal on its own; before any loop starts closing idle connections, every
+/// loop must have closed its listener. Otherwise a client could see its conversation closed
+/// for the shutdown, connect again, and be served by a loop that has not heard the signal.
+pub struct ListenersOpen {
+    /// Loops whose listener is still open.
+    count: Mutex<usize>,
+    /// Signalled when `count` reaches zero.
+    all_closed: Condvar,
+}
 
 impl StopPipe {
     /// A new pipe, written to by every later stop signal.
     pub fn new() -> io::Result<StopPipe> {
-        let (reader, writer) = UnixStream::pair()?;
-        for signal in SIGNALS {
-            pipe::register(signal, writer.try_clone()?)?;
-        }
-        Ok(StopPipe(reader))
+        Ok(StopPipe::group(1)?.remove(0))
+    }
+
+    /// `count` pipes for the `count` event loops of one server.
+    pub fn group(count: usize) -> io::Result<Vec<StopPipe>> {
+        let open = Arc::new(ListenersOpen {
+            count: Mutex::new(count),
+            all_closed: Condvar::new(),
+        });
+        (0..count)
+            .map(|_| {
+                let (reader, writer) = UnixStream::pair()?;
+                for signal in SIGNALS {
+                    pipe::register(signal, writer.try_clone()?)?;
+                }
+                Ok(StopPipe(reader, Arc::clone(&open)))
+            })
+            .collect()
+    }
+
+    /// The count of open listeners this pipe's loop belongs to.
+    pub fn listeners(&self) -> Arc<ListenersOpen> {
+        Arc::clone(&self.1)
     }
 
     /// Blocks the thread until a stop signal arrives.
@@ -73,5 +105,23 @@ impl StopPipe {
 impl AsFd for StopPipe {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.0.as_fd()
+    }
+}
+
+impl ListenersOpen {
+    /// Says this loop's listener is closed, then waits (blocking the thread, for at most
+    /// `limit`) until every loop's is.
+    pub fn closed_and_wait_for_all(&self, limit: Duration) {
+        let Ok(mut count) = self.count.lock() else {
+            return;
+        };
+        *count = count.saturating_sub(1);
+        if *count == 0 {
+            self.all_closed.notify_all();
+            return;
+        }
+        let _ = self
+            .all_closed
+            .wait_timeout_while(count, limit, |count| *count > 0);
     }
 }

@@ -9,8 +9,12 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+pub use rustix::process::Signal;
+use rustix::process::{self, Pid};
 
 /// How long a test waits for any one answer before calling the server broken.
 pub const PATIENCE: Duration = Duration::from_secs(20);
@@ -21,6 +25,8 @@ pub struct Server {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The rest of its standard output (after the `Listening at` line).
+    stdout: Option<BufReader<ChildStdout>>,
 }
 
 impl Server {
@@ -44,7 +50,39 @@ impl Server {
             .unwrap_or_else(|| panic!("{binary} printed {line:?} instead of `Listening at`"))
             .parse()
             .expect("a socket address after `Listening at`");
-        Server { child, addr }
+        Server {
+            child,
+            addr,
+            stdout: Some(stdout),
+        }
+    }
+
+    /// Sends `signal` (for example `Signal::TERM`) to the server.
+    pub fn signal(&self, signal: Signal) {
+        let pid = Pid::from_raw(self.child.id() as i32).expect("a child has a pid");
+        process::kill_process(pid, signal).expect("send a signal to the server");
+    }
+
+    /// Waits (at most [`PATIENCE`]) for the server to exit; returns its exit code and
+    /// everything it printed on stdout after the `Listening at` line.
+    pub fn wait_for_exit(&mut self) -> (Option<i32>, String) {
+        let mut stdout = self.stdout.take().expect("wait_for_exit is called once");
+        let reader = thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stdout.read_to_string(&mut rest);
+            rest
+        });
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the server") {
+                return (status.code(), reader.join().expect("read stdout"));
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit within {PATIENCE:?}"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// A new blocking connection with a read timeout.

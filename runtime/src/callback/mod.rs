@@ -15,7 +15,9 @@ pub use transport::Transport;
 
 use std::io;
 
-use crate::{spawn, TcpListener};
+use std::net::SocketAddr;
+
+use crate::{spawn, TcpListener, TcpStream};
 
 /// A connection's behaviour, called by its task (asyncio's `asyncio.Protocol`).
 pub trait Protocol: 'static {
@@ -51,6 +53,13 @@ where
 {
     loop {
         let (stream, peer) = listener.accept_next().await?;
-        spawn(driver::drive(stream, peer, factory())).detach();
+        spawn(serve_connection(stream, peer, factory())).detach();
     }
+}
+
+/// Runs `protocol` on one accepted connection until it closes (asyncio's
+/// `loop.connect_accepted_socket(protocol_factory, sock)`). [`serve`] spawns one of these per
+/// connection; call it yourself to run your own accept loop.
+pub async fn serve_connection<P: Protocol>(stream: TcpStream, peer: SocketAddr, protocol: P) {
+    driver::drive(stream, peer, protocol).await;
 }

@@ -88,6 +88,16 @@ impl TcpListener {
         }
     }
 
+    /// Accepts a connection that is already queued, without waiting: one `accept4`, whatever
+    /// the runtime believes about readiness. `Err(WouldBlock)` means the queue is empty. For
+    /// a graceful shutdown: serve the clients already connected, then close.
+    pub fn try_accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        let (fd, peer) = self.io.try_io(Direction::Read, |listener| {
+            Ok(rustix::net::acceptfrom_with(listener, NONBLOCK_CLOEXEC)?)
+        })?;
+        Ok((TcpStream::from_fd(fd), tcp_peer(peer)?))
+    }
+
     /// Polls for one connection; the building block of [`accept`](Self::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.io
@@ -96,10 +106,7 @@ impl TcpListener {
             })
             .map(|accepted| {
                 let (fd, peer) = accepted?;
-                let peer = peer
-                    .and_then(|peer| SocketAddr::try_from(peer).ok())
-                    .ok_or_else(|| io::Error::other("accept4 returned no TCP peer address"))?;
-                Ok((TcpStream::from_fd(fd), peer))
+                Ok((TcpStream::from_fd(fd), tcp_peer(peer)?))
             })
     }
 
@@ -115,6 +122,12 @@ impl TcpListener {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
     }
+}
+
+/// The peer address `accept4` returned, as a TCP address.
+fn tcp_peer(peer: Option<rustix::net::SocketAddrAny>) -> io::Result<SocketAddr> {
+    peer.and_then(|peer| SocketAddr::try_from(peer).ok())
+        .ok_or_else(|| io::Error::other("accept4 returned no TCP peer address"))
 }
 
 impl std::fmt::Debug for TcpListener {

@@ -2,22 +2,24 @@
 //!
 //! This is the seed's `handle_conversation`, shared by the `serial`, `threads` and
 //! `prefork` architectures: while it waits in `recv`, its thread (or process) can do
-//! nothing else. It also holds their shutdown: a watcher thread that, on the stop signal,
-//! wakes every thread blocked in `accept`, and a read timeout that lets a conversation
-//! notice the signal while its client is idle.
+//! nothing else. It also holds what their shutdown needs: a read timeout ([`STOP_CHECK`]),
+//! so that an idle conversation notices the stop signal, and the stop watcher thread.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::process;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
-use crate::shutdown::{self, StopPipe};
+use crate::shutdown::StopPipe;
 
-/// How long a read blocks before the conversation checks whether the server is stopping.
+/// How long a blocking read waits before checking whether the server is stopping.
 const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// Serves one client until it closes, logs how it ended, and returns how many requests it
@@ -41,7 +43,9 @@ fn talk<S: Session>(stream: &mut TcpStream, session: &mut S) -> io::Result<Optio
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             // The read timed out: the client is idle. Close if the server is stopping.
-            Err(error) if is_timeout(&error) && shutdown::stopping() => return Ok(None),
+            Err(error) if is_timeout(&error) && LISTENER_CLOSED.load(Ordering::SeqCst) => {
+                return Ok(None)
+            }
             Err(error) if is_timeout(&error) => continue,
             Err(error) => return Err(error),
         };
@@ -81,22 +85,56 @@ fn linger(stream: &mut TcpStream, buffer: &mut [u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Starts the thread that waits for the stop signal. It then shuts the listening socket
-/// down, which makes every `accept` blocked on it fail at once (so accept loops end), and
-/// gives the open conversations `grace` to finish before ending the process.
-pub fn watch_for_stop(listener: &TcpListener, grace: Duration) -> io::Result<()> {
+/// Set by the stop watcher once the listener is shut down: from then on, conversations close
+/// when idle. (Not before: a client that connects after a conversation has closed for the
+/// shutdown must find the port closed.)
+static LISTENER_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// The connections the stop watcher took from the listen queue, for the accept loops to
+/// serve before they return.
+#[derive(Clone)]
+pub struct Drained(Arc<Mutex<Receiver<(TcpStream, SocketAddr)>>>);
+
+impl Drained {
+    /// The next drained connection; `None` once the watcher has taken them all and none is
+    /// left. Blocks until the watcher is done.
+    pub fn next(&self) -> Option<(TcpStream, SocketAddr)> {
+        self.0.lock().ok()?.recv().ok()
+    }
+}
+
+/// Starts the stop watcher, a thread that waits for the stop signal. Then it takes every
+/// connection already in the listen queue (their handshake finished before the signal, so
+/// their requests are owed answers) and hands them to the accept loops through [`Drained`];
+/// shuts the listening socket down, so new clients are refused and every `accept` blocked
+/// on it fails at once; and gives the conversations `grace` to finish before it ends the
+/// process.
+pub fn watch_for_stop(listener: &TcpListener, grace: Duration) -> io::Result<Drained> {
     let pipe = StopPipe::new()?;
     let listener = listener.try_clone()?;
+    let (queue, drained) = mpsc::channel();
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
             if pipe.wait_blocking().is_err() {
                 return;
             }
+            let mut queued = Vec::new();
+            if listener.set_nonblocking(true).is_ok() {
+                while let Ok(accepted) = listener.accept() {
+                    queued.push(accepted);
+                }
+            }
             let _ = rustix::net::shutdown(&listener, rustix::net::Shutdown::Read);
+            pipe.listeners().closed_and_wait_for_all(grace);
+            LISTENER_CLOSED.store(true, Ordering::SeqCst);
+            for accepted in queued {
+                let _ = queue.send(accepted);
+            }
+            drop(queue);
             thread::sleep(grace);
             tracing::warn!("grace period over: exiting with conversations still open");
             process::exit(0);
         })?;
-    Ok(())
+    Ok(Drained(Arc::new(Mutex::new(drained))))
 }

@@ -3,15 +3,16 @@
 //! [`SessionProtocol`] is the seed's `ZenServer(asyncio.Protocol)`: `data_received` feeds
 //! the bytes to the session, which writes its answers straight into the transport's buffer;
 //! zenio sends them as soon as the callback returns. `zenio::serve` is
-//! `loop.create_server(ZenServer, host, port)`. At shutdown every transport is told to
-//! close once idle.
+//! `loop.create_server(ZenServer, host, port)`; here the accept loop is ours (for graceful
+//! shutdown), and `zenio::serve_connection` runs the protocol on each connection. At
+//! shutdown every transport is told to close once idle.
 
 use std::io;
 use std::time::Duration;
 
-use futures_lite::future;
 use zenio::{Protocol, TcpListener, Transport};
 
+use super::accept_loop::serve_until_stopped;
 use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
@@ -19,26 +20,14 @@ use crate::shutdown::StopPipe;
 use crate::stop::{OpenConnection, Stop, Summary};
 
 /// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace`. Returns what it served.
+/// `grace` (see [`serve_until_stopped`]). Returns what it served.
 pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
     let stop = Stop::default();
-    let serving = async {
-        let factory = || SessionProtocol::<S>::new(&stop);
-        if let Err(error) = zenio::serve(listener, factory).await {
-            tracing::error!("cannot accept any more: {error}");
-        }
-    };
-    let signalled = async {
-        if let Err(error) = pipe.wait().await {
-            tracing::error!("cannot watch for stop signals: {error}");
-            future::pending::<()>().await;
-        }
-    };
-    // When the signal wins, the `serve` future (and the listener it owns) is dropped.
-    future::or(serving, signalled).await;
-    stop.begin();
-    let _ = zenio::timeout(grace, stop.all_closed()).await;
-    stop.summary()
+    serve_until_stopped(listener, pipe, grace, &stop, |stream, peer| {
+        let protocol = SessionProtocol::<S>::new(&stop);
+        zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
+    })
+    .await
 }
 
 /// A protocol session seen through asyncio's callbacks.

@@ -16,46 +16,37 @@ use std::time::Duration;
 use futures_lite::future;
 use zenio::{TcpListener, TcpStream};
 
+use super::accept_loop::serve_until_stopped;
 use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::shutdown::StopPipe;
-use crate::stop::{Stop, Summary};
+use crate::stop::{OpenConnection, Stop, Summary};
 
 /// Bytes per read. Small on purpose: the buffer lives in every connection's task, idle or
 /// not, and requests here are short.
 const READ_BUFFER: usize = 1024;
 
 /// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace`. Returns what it served.
+/// `grace` (see [`serve_until_stopped`]). Returns what it served.
 pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
     let stop = Stop::default();
-    let accepting = async {
-        loop {
-            match listener.accept_next().await {
-                Ok((stream, peer)) => {
-                    zenio::spawn(converse::<S>(stream, peer, stop.clone())).detach()
-                }
-                Err(error) => return tracing::error!("cannot accept any more: {error}"),
-            }
-        }
-    };
-    let signalled = async {
-        if let Err(error) = pipe.wait().await {
-            tracing::error!("cannot watch for stop signals: {error}");
-            future::pending::<()>().await;
-        }
-    };
-    future::or(accepting, signalled).await;
-    drop(listener);
-    stop.begin();
-    let _ = zenio::timeout(grace, stop.all_closed()).await;
-    stop.summary()
+    serve_until_stopped(listener, pipe, grace, &stop, |stream, peer| {
+        // Counted as open from now, not from the task's first poll, so that a shutdown
+        // starting in between waits for it.
+        let open = stop.open_connection();
+        zenio::spawn(converse::<S>(stream, peer, stop.clone(), open)).detach();
+    })
+    .await
 }
 
 /// One connection's task.
-async fn converse<S: Session>(stream: TcpStream, peer: SocketAddr, stop: Stop) {
-    let mut open = stop.open_connection();
+async fn converse<S: Session>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    stop: Stop,
+    mut open: OpenConnection,
+) {
     log::accepted(peer);
     let mut session = S::default();
     let outcome = talk(&stream, &mut session, &stop).await;

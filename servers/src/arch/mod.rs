@@ -6,6 +6,7 @@
 //! styles ([`callback`], [`coroutine`]). Reading them in that order is the path the
 //! documents walk, from `srv_single.py` to `srv_asyncio2.py`.
 
+pub mod accept_loop;
 pub mod blocking;
 pub mod callback;
 pub mod coroutine;

@@ -24,10 +24,8 @@ pub fn run<S: Session>(
     cores: usize,
     grace: Duration,
 ) -> io::Result<()> {
-    let inputs = listen_per_core(addr, cores)?
-        .into_iter()
-        .map(|listener| Ok((listener, StopPipe::new()?)))
-        .collect::<io::Result<Vec<_>>>()?;
+    let listeners = listen_per_core(addr, cores)?;
+    let inputs: Vec<_> = listeners.into_iter().zip(StopPipe::group(cores)?).collect();
     announce(inputs[0].0.local_addr()?)?;
     let results = zenio::run_per_core(inputs, |core, (listener, pipe)| async move {
         if cores > 1 {

@@ -86,6 +86,7 @@ pub fn serve<S: Session>(
     epoll::add(&epoll, &listener, EventData::new_u64(LISTENER), edge)?;
     pipe.set_nonblocking()?;
     epoll::add(&epoll, &pipe, EventData::new_u64(STOP), edge)?;
+    let listeners = pipe.listeners();
     let mut listener = Some(listener);
     let mut connections: Slab<Connection<S>> = Slab::new();
     let mut summary = Summary::default();
@@ -134,8 +135,19 @@ pub fn serve<S: Session>(
                     }
                 }
                 STOP => {
-                    // 3. Stop: close the listener, then every connection as soon as it is idle.
-                    listener = None;
+                    // 3. Stop: accept the clients still queued, close the listener, wait for
+                    //    the other loops to close theirs, then close every connection as soon
+                    //    as it is idle.
+                    if let Some(listener) = listener.take() {
+                        accept_all(
+                            &listener,
+                            &epoll,
+                            &mut connections,
+                            &mut buffer,
+                            &mut summary,
+                        )?;
+                    }
+                    listeners.closed_and_wait_for_all(grace);
                     deadline = Some(Instant::now() + grace);
                     let keys: Vec<usize> = connections.iter().map(|(key, _)| key).collect();
                     for key in keys {

@@ -106,18 +106,19 @@ fn start_worker(listener: &TcpListener) -> io::Result<Pid> {
 }
 
 /// A worker: takes the listening socket from stdin and runs the serial accept loop until
-/// the stop signal (which the parent forwards). It asks the kernel for `SIGTERM` when the
-/// parent dies, so no worker outlives the server (and checks that the parent did not die
-/// before it asked).
+/// the stop signal (which the parent forwards). It asks the kernel for `SIGKILL` when the
+/// parent dies, so no worker outlives the server: a graceful stop always comes from the
+/// parent, and a parent that is gone (killed, or ended by a second signal) takes its workers
+/// with it at once. It also checks that the parent did not die before it asked.
 pub fn worker<S: Session>(grace: Duration) -> io::Result<()> {
-    process::set_parent_process_death_signal(Some(Signal::TERM))?;
+    process::set_parent_process_death_signal(Some(Signal::KILL))?;
     let parent = process::getppid().map(|pid| pid.as_raw_nonzero().to_string());
     if parent.is_none() || parent != env::var(PARENT_PID).ok() {
         return Err(io::Error::other("the prefork parent is gone"));
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
-    blocking::watch_for_stop(&listener, grace)?;
-    let summary = serial::accept_forever::<S>(&listener)?;
+    let drained = blocking::watch_for_stop(&listener, grace)?;
+    let summary = serial::accept_forever::<S>(&listener, &drained)?;
     print_summary(&format!("worker {}", std_process::id()), &summary);
     Ok(())
 }

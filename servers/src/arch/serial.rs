@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use zenio::{AcceptAction, ACCEPT_PAUSE};
 
-use super::{announce, blocking, listen::listen};
+use super::blocking::{self, Drained};
+use super::{announce, listen::listen};
 use crate::protocol::Session;
 use crate::shutdown;
 use crate::stop::{print_summaries, Summary};
@@ -19,22 +20,32 @@ use crate::stop::{print_summaries, Summary};
 /// Binds `addr` and serves clients one after another until a stop signal.
 pub fn run<S: Session>(addr: SocketAddr, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    blocking::watch_for_stop(&listener, grace)?;
+    let drained = blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
-    let summary = accept_forever::<S>(&listener)?;
+    let summary = accept_forever::<S>(&listener, &drained)?;
     print_summaries("server", &[summary]);
     Ok(())
 }
 
 /// The blocking accept loop, also run by each thread of `threads` and each process of
-/// `prefork`, until the server stops. Accept errors are sorted by [`AcceptAction`]: out of
-/// descriptors pauses instead of spinning.
-pub fn accept_forever<S: Session>(listener: &TcpListener) -> io::Result<Summary> {
+/// `prefork`, until the server stops: then `accept` fails (the stop watcher shut the
+/// listener down), and the loop serves the connections the watcher drained from the queue
+/// before returning. Accept errors are sorted by [`AcceptAction`]: out of descriptors
+/// pauses instead of spinning.
+pub fn accept_forever<S: Session>(
+    listener: &TcpListener,
+    drained: &Drained,
+) -> io::Result<Summary> {
     let mut summary = Summary::default();
     loop {
         match listener.accept() {
             Ok((stream, peer)) => summary.add_connection(blocking::converse::<S>(stream, peer)),
-            Err(_) if shutdown::stopping() => return Ok(summary),
+            Err(_) if shutdown::stopping() => {
+                while let Some((stream, peer)) = drained.next() {
+                    summary.add_connection(blocking::converse::<S>(stream, peer));
+                }
+                return Ok(summary);
+            }
             Err(error) => match AcceptAction::of(&error) {
                 AcceptAction::Skip => {}
                 AcceptAction::Pause => {

@@ -18,11 +18,11 @@ use crate::stop::print_summaries;
 /// Binds `addr` and serves with `workers` threads until a stop signal.
 pub fn run<S: Session>(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    blocking::watch_for_stop(&listener, grace)?;
+    let drained = blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
     let summaries = thread::scope(|scope| {
         let workers: Vec<_> = (0..workers.max(1))
-            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener)))
+            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener, &drained)))
             .collect();
         workers
             .into_iter()

@@ -1,0 +1,51 @@
+//! The accept loop of the `callback` and `coroutine` styles, with graceful shutdown.
+//!
+//! It accepts until the stop signal arrives, then: accepts the clients still queued (their
+//! handshake finished before the signal, so their requests are owed an answer too), closes
+//! the listener, waits for the other event loops to close theirs (per-core mode), tells
+//! every connection to finish ([`Stop::begin`]), and waits at most the grace period for the
+//! last connection to close.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures_lite::future;
+use zenio::{TcpListener, TcpStream};
+
+use crate::shutdown::StopPipe;
+use crate::stop::{Stop, Summary};
+
+/// Serves on `listener` with `start(stream, peer)` for each connection until a stop signal
+/// arrives on `pipe`, then winds down (see the module docs). Returns what it served.
+pub async fn serve_until_stopped(
+    listener: TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+    stop: &Stop,
+    mut start: impl FnMut(TcpStream, SocketAddr),
+) -> Summary {
+    let listeners = pipe.listeners();
+    let accepting = async {
+        loop {
+            match listener.accept_next().await {
+                Ok((stream, peer)) => start(stream, peer),
+                Err(error) => return tracing::error!("cannot accept any more: {error}"),
+            }
+        }
+    };
+    let signalled = async {
+        if let Err(error) = pipe.wait().await {
+            tracing::error!("cannot watch for stop signals: {error}");
+            future::pending::<()>().await;
+        }
+    };
+    future::or(accepting, signalled).await;
+    while let Ok((stream, peer)) = listener.try_accept() {
+        start(stream, peer);
+    }
+    drop(listener);
+    listeners.closed_and_wait_for_all(grace);
+    stop.begin();
+    let _ = zenio::timeout(grace, stop.all_closed()).await;
+    stop.summary()
+}
