@@ -10,8 +10,10 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::OnceLock;
 use std::thread;
 
+use rustix::process::getpid;
 use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
 
 /// Runs one runtime per element of `inputs`, each on its own thread pinned to its own core,
@@ -80,10 +82,17 @@ pub fn available_cores() -> usize {
     allowed_cores().map_or(1, |cores| cores.len().max(1))
 }
 
-/// The numbers of the cores this process may run on.
-fn allowed_cores() -> io::Result<Vec<usize>> {
-    let set = sched_getaffinity(None)?;
-    Ok((0..CpuSet::MAX_CPU)
+/// The numbers of the cores this process may run on: the mask of its main thread (the
+/// thread whose id is the process id), read once. Not the calling thread's mask, which is a
+/// single core once the thread has been pinned.
+fn allowed_cores() -> io::Result<&'static [usize]> {
+    static ALLOWED: OnceLock<Vec<usize>> = OnceLock::new();
+    if let Some(cores) = ALLOWED.get() {
+        return Ok(cores);
+    }
+    let set = sched_getaffinity(Some(getpid()))?;
+    let cores = (0..CpuSet::MAX_CPU)
         .filter(|&cpu| set.is_set(cpu))
-        .collect())
+        .collect();
+    Ok(ALLOWED.get_or_init(|| cores))
 }

@@ -1,9 +1,15 @@
-//! What the command lines share: resolving `HOST` and `-p PORT`, and failing with one line.
+//! What the command lines share: the server flags, resolving `HOST` and `-p PORT`, and
+//! failing with one line.
 
 use std::fmt::Display;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::process;
+
+use clap::Args;
+
+use crate::arch::Options;
+use crate::limits::Limits;
 use std::time::Duration;
 
 /// The first address `host` resolves to, with `port`.
@@ -21,21 +27,62 @@ pub fn fail(program: &str, error: impl Display) -> ! {
     process::exit(2)
 }
 
-/// `--cores N`: N event loops, where 0 means one per core this process may run on.
-pub fn cores(requested: usize) -> usize {
-    if requested == 0 {
-        zenio::available_cores()
-    } else {
-        requested
+/// The flags every server shares: per-core mode, shutdown, limits, logging.
+#[derive(Args, Debug)]
+pub struct ServerFlags {
+    /// Event loops, one per core, each with its own SO_REUSEPORT listener (poll, callback,
+    /// coroutine); 0 means one per available core.
+    #[arg(long, default_value_t = 1)]
+    pub cores: usize,
+    /// Seconds open conversations get to finish after SIGINT or SIGTERM.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    pub grace: f64,
+    /// Close a connection that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub idle_timeout: f64,
+    /// Close a connection whose request (question) takes longer than this many seconds to
+    /// arrive whole, so a client trickling bytes cannot hold it.
+    #[arg(
+        long,
+        visible_alias = "request-timeout",
+        value_name = "SECS",
+        default_value_t = 10.0
+    )]
+    pub question_timeout: f64,
+    /// Connections each event loop keeps open at most; more are accepted and closed at once.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_conns: usize,
+    /// Print a line per connection (accepted, closed, errors).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl ServerFlags {
+    /// The run options these flags ask for, with `workers` threads or processes.
+    pub fn options(&self, workers: usize) -> io::Result<Options> {
+        Ok(Options {
+            workers,
+            cores: if self.cores == 0 {
+                zenio::available_cores()
+            } else {
+                self.cores
+            },
+            grace: seconds("--grace", self.grace)?,
+            limits: Limits {
+                idle: seconds("--idle-timeout", self.idle_timeout)?,
+                request: seconds("--question-timeout", self.question_timeout)?,
+                max_connections: self.max_conns.max(1),
+            },
+        })
     }
 }
 
-/// `--grace SECS`: a non-negative number of seconds.
-pub fn grace(seconds: f64) -> io::Result<Duration> {
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
+/// A flag's value as a duration: a non-negative number of seconds.
+fn seconds(flag: &str, value: f64) -> io::Result<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("--grace {seconds}: not a number of seconds"),
+            format!("{flag} {value}: not a number of seconds"),
         )
     })
 }

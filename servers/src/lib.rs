@@ -12,6 +12,7 @@
 
 pub mod arch;
 pub mod cli;
+pub mod limits;
 pub mod log;
 pub mod protocol;
 pub mod shutdown;

@@ -16,7 +16,10 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
+use std::time::{Duration, Instant};
 use zenio::Transport;
+
+use crate::limits::{Clock, Expiry, Limits};
 
 /// One runtime's shutdown state and counts; clones share it.
 #[derive(Clone, Default)]
@@ -29,8 +32,8 @@ struct State {
     stopping: Cell<bool>,
     /// Tasks waiting for `stopping` or for the last connection to close.
     waiters: RefCell<Slab<Waker>>,
-    /// The transports of open callback-style connections.
-    transports: RefCell<Slab<Transport>>,
+    /// The transports of open callback-style connections, with their clocks.
+    transports: RefCell<Slab<(Transport, Rc<Cell<Clock>>)>>,
     /// Connections open now.
     open: Cell<usize>,
     /// Connections and requests served so far.
@@ -88,7 +91,7 @@ impl Stop {
             .transports
             .borrow()
             .iter()
-            .map(|(_, t)| t.clone())
+            .map(|(_, (transport, _))| transport.clone())
             .collect();
         for transport in transports {
             transport.close_when_idle();
@@ -128,6 +131,38 @@ impl Stop {
         }
     }
 
+    /// Connections open now.
+    pub fn open_count(&self) -> usize {
+        self.0.open.get()
+    }
+
+    /// Closes every watched (callback-style) connection whose time has run out at `now`;
+    /// see [`Limits`]. Called every [`sweep_interval`] by the callback server.
+    pub fn sweep(&self, now: Instant, limits: &Limits) {
+        let expired: Vec<(Transport, Expiry)> = self
+            .0
+            .transports
+            .borrow()
+            .iter()
+            .filter_map(|(_, (transport, clock))| {
+                clock
+                    .get()
+                    .expired(now, limits)
+                    .map(|why| (transport.clone(), why))
+            })
+            .collect();
+        for (transport, why) in expired {
+            if !transport.is_closing() {
+                tracing::info!(
+                    "Client {} {}: closing",
+                    transport.peer_addr(),
+                    why.describe()
+                );
+                transport.close();
+            }
+        }
+    }
+
     /// What this runtime has served.
     pub fn summary(&self) -> Summary {
         self.0.summary.get()
@@ -159,12 +194,19 @@ pub struct OpenConnection {
 }
 
 impl OpenConnection {
-    /// Remembers a callback connection's transport, so `begin` can close it once idle.
-    pub fn watch(&mut self, transport: Transport) {
+    /// Remembers a callback connection's transport and clock, so that `begin` can close it
+    /// once idle and `sweep` when its time runs out.
+    pub fn watch(&mut self, transport: Transport, clock: Rc<Cell<Clock>>) {
         if self.stop.is_stopping() {
             transport.close_when_idle();
         }
-        self.transport = Some(self.stop.0.transports.borrow_mut().insert(transport));
+        let key = self
+            .stop
+            .0
+            .transports
+            .borrow_mut()
+            .insert((transport, clock));
+        self.transport = Some(key);
     }
 
     /// Records how many requests the connection answered.
@@ -226,4 +268,10 @@ impl Drop for WaitFor<'_> {
             self.stop.0.waiters.borrow_mut().try_remove(key);
         }
     }
+}
+
+/// How often to look for connections whose time ran out: a quarter of the shortest timeout,
+/// between 10 ms and 1 s, so a connection is closed at most a quarter late.
+pub fn sweep_interval(limits: &Limits) -> Duration {
+    (limits.idle.min(limits.request) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
 }

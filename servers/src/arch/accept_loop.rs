@@ -1,6 +1,7 @@
 //! The accept loop of the `callback` and `coroutine` styles, with graceful shutdown.
 //!
-//! It accepts until the stop signal arrives, then: accepts the clients still queued (their
+//! It accepts until the stop signal arrives (closing at once any connection above the
+//! `--max-conns` cap), then: accepts the clients still queued (their
 //! handshake finished before the signal, so their requests are owed an answer too), closes
 //! the listener, waits for the other event loops to close theirs (per-core mode), tells
 //! every connection to finish ([`Stop::begin`]), and waits at most the grace period for the
@@ -22,15 +23,28 @@ pub async fn serve_until_stopped(
     pipe: StopPipe,
     grace: Duration,
     stop: &Stop,
+    max_connections: usize,
     mut start: impl FnMut(TcpStream, SocketAddr),
 ) -> Summary {
     let listeners = pipe.listeners();
     let accepting = async {
+        let mut at_limit = false;
         loop {
-            match listener.accept_next().await {
-                Ok((stream, peer)) => start(stream, peer),
+            let (stream, peer) = match listener.accept_next().await {
+                Ok(accepted) => accepted,
                 Err(error) => return tracing::error!("cannot accept any more: {error}"),
+            };
+            // Over the connection cap: accept and close at once, saying so once per episode.
+            if stop.open_count() >= max_connections {
+                if !at_limit {
+                    tracing::warn!("{max_connections} connections open: closing new ones");
+                }
+                at_limit = true;
+                drop(stream);
+                continue;
             }
+            at_limit = false;
+            start(stream, peer);
         }
     };
     let signalled = async {

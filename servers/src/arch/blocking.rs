@@ -7,14 +7,16 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::process;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::{LINGER_LIMIT, LINGER_TIME};
+use crate::limits::{Clock, Limits};
 use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::shutdown::StopPipe;
@@ -23,33 +25,46 @@ use crate::shutdown::StopPipe;
 const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// Serves one client until it closes, logs how it ended, and returns how many requests it
-/// answered.
-pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr) -> u64 {
+/// answered. A panic in the conversation ends this conversation only.
+pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr, limits: &Limits) -> u64 {
     log::accepted(peer);
     let mut session = S::default();
-    let outcome = talk(&mut stream, &mut session);
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| talk(&mut stream, &mut session, limits)))
+        .unwrap_or_else(|_| Err(io::Error::other("the conversation panicked")));
     log::closed(peer, outcome);
     session.answered()
 }
 
 /// The conversation loop; returns what the client left unfinished at EOF.
-fn talk<S: Session>(stream: &mut TcpStream, session: &mut S) -> io::Result<Option<String>> {
+fn talk<S: Session>(
+    stream: &mut TcpStream,
+    session: &mut S,
+    limits: &Limits,
+) -> io::Result<Option<String>> {
     stream.set_read_timeout(Some(STOP_CHECK))?;
     let mut buffer = [0; 4096];
     let mut output = Vec::new();
+    let mut clock = Clock::new(Instant::now());
     loop {
         let n = match stream.read(&mut buffer) {
             Ok(0) => return Ok(session.unfinished_at_eof()),
             Ok(n) => n,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            // The read timed out: the client is idle. Close if the server is stopping.
-            Err(error) if is_timeout(&error) && LISTENER_CLOSED.load(Ordering::SeqCst) => {
-                return Ok(None)
+            // The read timed out: the client is idle. Close if the server is stopping, or
+            // if the client has been idle (or slow) for too long.
+            Err(error) if is_timeout(&error) => {
+                if LISTENER_CLOSED.load(Ordering::SeqCst) {
+                    return Ok(None);
+                }
+                if let Some(why) = clock.expired(Instant::now(), limits) {
+                    return Err(io::Error::new(io::ErrorKind::TimedOut, why.describe()));
+                }
+                continue;
             }
-            Err(error) if is_timeout(&error) => continue,
             Err(error) => return Err(error),
         };
         let flow = session.feed(&buffer[..n], &mut output);
+        clock.on_read(Instant::now(), session.in_request());
         stream.write_all(&output)?;
         output.clear();
         match flow {

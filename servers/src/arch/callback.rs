@@ -7,27 +7,55 @@
 //! shutdown), and `zenio::serve_connection` runs the protocol on each connection. At
 //! shutdown every transport is told to close once idle.
 
+use std::cell::Cell;
 use std::io;
-use std::time::Duration;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use zenio::{Protocol, TcpListener, Transport};
 
 use super::accept_loop::serve_until_stopped;
 use super::{LINGER_LIMIT, LINGER_TIME};
+use crate::limits::{Clock, Limits};
 use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::shutdown::StopPipe;
-use crate::stop::{OpenConnection, Stop, Summary};
+use crate::stop::{sweep_interval, OpenConnection, Stop, Summary};
 
 /// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace` (see [`serve_until_stopped`]). Returns what it served.
-pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
+/// `grace` (see [`serve_until_stopped`]). A sweeper task closes the connections whose time
+/// has run out (see [`Limits`]). Returns what it served.
+pub async fn serve<S: Session>(
+    listener: TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+    limits: Limits,
+) -> Summary {
     let stop = Stop::default();
-    serve_until_stopped(listener, pipe, grace, &stop, |stream, peer| {
-        let protocol = SessionProtocol::<S>::new(&stop);
-        zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
-    })
-    .await
+    let sweeper = {
+        let stop = stop.clone();
+        zenio::spawn(async move {
+            let mut ticks = zenio::interval(sweep_interval(&limits));
+            loop {
+                ticks.tick().await;
+                stop.sweep(Instant::now(), &limits);
+            }
+        })
+    };
+    let summary = serve_until_stopped(
+        listener,
+        pipe,
+        grace,
+        &stop,
+        limits.max_connections,
+        |stream, peer| {
+            let protocol = SessionProtocol::<S>::new(&stop);
+            zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
+        },
+    )
+    .await;
+    sweeper.cancel();
+    summary
 }
 
 /// A protocol session seen through asyncio's callbacks.
@@ -42,6 +70,8 @@ pub struct SessionProtocol<S> {
     unfinished: Option<String>,
     /// Bytes discarded since the session rejected the client (`None`: not rejected).
     lingering: Option<usize>,
+    /// When bytes last arrived and when the current request began, read by the sweeper.
+    clock: Rc<Cell<Clock>>,
 }
 
 impl<S: Session> SessionProtocol<S> {
@@ -53,6 +83,7 @@ impl<S: Session> SessionProtocol<S> {
             open: stop.open_connection(),
             unfinished: None,
             lingering: None,
+            clock: Rc::new(Cell::new(Clock::new(Instant::now()))),
         }
     }
 }
@@ -60,7 +91,7 @@ impl<S: Session> SessionProtocol<S> {
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
         log::accepted(transport.peer_addr());
-        self.open.watch(transport.clone());
+        self.open.watch(transport.clone(), Rc::clone(&self.clock));
         self.transport = Some(transport);
     }
 
@@ -76,7 +107,11 @@ impl<S: Session> Protocol for SessionProtocol<S> {
             }
             return;
         }
-        match transport.write_with(|output| self.session.feed(data, output)) {
+        let flow = transport.write_with(|output| self.session.feed(data, output));
+        let mut clock = self.clock.get();
+        clock.on_read(Instant::now(), self.session.in_request());
+        self.clock.set(clock);
+        match flow {
             Flow::Continue => {}
             Flow::Close => transport.close(),
             Flow::Reject => {

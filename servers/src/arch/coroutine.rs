@@ -5,19 +5,21 @@
 //! gives the thread back to the runtime while the socket is not ready, so one thread serves
 //! thousands of clients. The task per connection is asyncio's `start_server` callback.
 //!
-//! At shutdown the accept loop closes the listener and calls [`Stop::begin`]; a connection
-//! waiting for its next request then answers whatever the client already sent (a read that
-//! does not wait) and closes.
+//! Each read also races the connection's deadline ([`Limits`]: idle timeout, request
+//! timeout) and the stop signal. At shutdown the accept loop closes the listener and calls
+//! [`Stop::begin`]; a connection waiting for its next request then answers whatever the
+//! client already sent (a read that does not wait) and closes.
 
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_lite::future;
-use zenio::{TcpListener, TcpStream};
+use zenio::{Sleep, TcpListener, TcpStream};
 
 use super::accept_loop::serve_until_stopped;
 use super::{LINGER_LIMIT, LINGER_TIME};
+use crate::limits::{Clock, Expiry, Limits};
 use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::shutdown::StopPipe;
@@ -29,14 +31,27 @@ const READ_BUFFER: usize = 1024;
 
 /// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
 /// `grace` (see [`serve_until_stopped`]). Returns what it served.
-pub async fn serve<S: Session>(listener: TcpListener, pipe: StopPipe, grace: Duration) -> Summary {
+pub async fn serve<S: Session>(
+    listener: TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+    limits: Limits,
+) -> Summary {
     let stop = Stop::default();
-    serve_until_stopped(listener, pipe, grace, &stop, |stream, peer| {
-        // Counted as open from now, not from the task's first poll, so that a shutdown
-        // starting in between waits for it.
-        let open = stop.open_connection();
-        zenio::spawn(converse::<S>(stream, peer, stop.clone(), open)).detach();
-    })
+    serve_until_stopped(
+        listener,
+        pipe,
+        grace,
+        &stop,
+        limits.max_connections,
+        |stream, peer| {
+            // Counted as open from now, not from the task's first poll, so that a shutdown
+            // starting in between waits for it.
+            let open = stop.open_connection();
+            let stop = stop.clone();
+            zenio::spawn(converse::<S>(stream, peer, stop, open, limits)).detach();
+        },
+    )
     .await
 }
 
@@ -46,10 +61,11 @@ async fn converse<S: Session>(
     peer: SocketAddr,
     stop: Stop,
     mut open: OpenConnection,
+    limits: Limits,
 ) {
     log::accepted(peer);
     let mut session = S::default();
-    let outcome = talk(&stream, &mut session, &stop).await;
+    let outcome = talk(&stream, &mut session, &stop, &limits).await;
     open.set_requests(session.answered());
     log::closed(peer, outcome);
 }
@@ -59,16 +75,23 @@ async fn talk<S: Session>(
     stream: &TcpStream,
     session: &mut S,
     stop: &Stop,
+    limits: &Limits,
 ) -> io::Result<Option<String>> {
     let mut buffer = [0; READ_BUFFER];
     let mut output = Vec::new();
+    let mut clock = Clock::new(Instant::now());
+    let mut timer = zenio::sleep_until(clock.deadline(limits).0);
     loop {
-        let n = match next_read(stream, &mut buffer, stop).await? {
-            Some(0) => return Ok(session.unfinished_at_eof()),
-            Some(n) => n,
-            None => return Ok(None), // idle when the server stopped
+        let n = match next_read(stream, &mut buffer, stop, &mut timer, &clock, limits).await? {
+            Next::Bytes(0) => return Ok(session.unfinished_at_eof()),
+            Next::Bytes(n) => n,
+            Next::IdleAtStop => return Ok(None),
+            Next::Expired(why) => {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, why.describe()))
+            }
         };
         let flow = session.feed(&buffer[..n], &mut output);
+        clock.on_read(Instant::now(), session.in_request());
         stream.write_all(&output).await?;
         output.clear();
         match flow {
@@ -83,29 +106,56 @@ async fn talk<S: Session>(
     }
 }
 
-/// Reads the next bytes. Once the server is stopping, only takes what is already there:
-/// `None` means the connection is idle and can close.
+/// What waiting for the next read ended with.
+enum Next {
+    /// A read returned this many bytes (0: EOF).
+    Bytes(usize),
+    /// The server is stopping and nothing more has arrived.
+    IdleAtStop,
+    /// The connection's time ran out (see [`Limits`]).
+    Expired(Expiry),
+}
+
+/// Waits for the next bytes, the stop signal, or the connection's deadline. Once the server
+/// is stopping, only takes what is already there.
+///
+/// The deadline is checked lazily: `timer` is armed once and re-armed only when it fires
+/// before the (moving) deadline, or when the deadline moves earlier (a request began), so a
+/// busy connection does not touch the timer queue on every request.
 async fn next_read(
     stream: &TcpStream,
     buffer: &mut [u8],
     stop: &Stop,
-) -> io::Result<Option<usize>> {
-    if !stop.is_stopping() {
+    timer: &mut Sleep,
+    clock: &Clock,
+    limits: &Limits,
+) -> io::Result<Next> {
+    while !stop.is_stopping() {
+        let (deadline, why) = clock.deadline(limits);
+        if deadline < timer.deadline() {
+            timer.reset(deadline);
+        }
         let read = async { Some(stream.read(buffer).await) };
         let stopped = async {
             stop.stopped().await;
             None
         };
-        if let Some(result) = future::or(read, stopped).await {
-            return result.map(Some);
+        let timed_out = async {
+            (&mut *timer).await;
+            None
+        };
+        match future::or(read, future::or(stopped, timed_out)).await {
+            Some(result) => return result.map(Next::Bytes),
+            None if stop.is_stopping() => break,
+            None if Instant::now() >= deadline => return Ok(Next::Expired(why)),
+            None => timer.reset(deadline), // fired early: the deadline moved on
         }
     }
     match stream.try_read(buffer) {
-        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(None),
-        result => result.map(Some),
+        Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Next::IdleAtStop),
+        result => result.map(Next::Bytes),
     }
 }
-
 /// The reading half of a lingering close (see [`Flow::Reject`]): discards what the client
 /// still sends, up to [`LINGER_LIMIT`] bytes, until it closes.
 async fn discard(stream: &TcpStream, buffer: &mut [u8]) -> io::Result<()> {

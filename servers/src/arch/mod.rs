@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
+use crate::limits::Limits;
 use crate::protocol::Session;
 use crate::shutdown;
 
@@ -59,6 +60,8 @@ pub struct Options {
     pub cores: usize,
     /// How long open conversations may take to finish after a stop signal.
     pub grace: Duration,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
 }
 
 /// Runs `arch` on `addr`, serving `S`, until a stop signal (SIGINT, SIGTERM) and the
@@ -73,12 +76,10 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
         ));
     }
     match arch {
-        Arch::Serial => serial::run::<S>(addr, options.grace),
-        Arch::Threads => threads::run::<S>(addr, options.workers, options.grace),
+        Arch::Serial => serial::run::<S>(addr, options.grace, &options.limits),
+        Arch::Threads => threads::run::<S>(addr, options.workers, options.grace, &options.limits),
         Arch::Prefork => prefork::run(addr, options.workers, options.grace),
-        Arch::Poll | Arch::Callback | Arch::Coroutine => {
-            per_core::run::<S>(arch, addr, options.cores, options.grace)
-        }
+        Arch::Poll | Arch::Callback | Arch::Coroutine => per_core::run::<S>(arch, addr, options),
     }
 }
 

@@ -10,7 +10,8 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{announce, callback, coroutine, listen::listen_per_core, poll, Arch};
+use super::{announce, callback, coroutine, listen::listen_per_core, poll, Arch, Options};
+use crate::limits::Limits;
 use crate::log;
 use crate::protocol::Session;
 use crate::shutdown::StopPipe;
@@ -18,12 +19,13 @@ use crate::stop::{print_summaries, Summary};
 
 /// Runs `arch` on `cores` event loops until a stop signal, then prints one summary line per
 /// loop.
-pub fn run<S: Session>(
-    arch: Arch,
-    addr: SocketAddr,
-    cores: usize,
-    grace: Duration,
-) -> io::Result<()> {
+pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
+    let Options {
+        cores,
+        grace,
+        limits,
+        ..
+    } = *options;
     let listeners = listen_per_core(addr, cores)?;
     let inputs: Vec<_> = listeners.into_iter().zip(StopPipe::group(cores)?).collect();
     announce(inputs[0].0.local_addr()?)?;
@@ -31,7 +33,7 @@ pub fn run<S: Session>(
         if cores > 1 {
             log::set_core(core);
         }
-        serve_one::<S>(arch, listener, pipe, grace).await
+        serve_one::<S>(arch, listener, pipe, grace, limits).await
     });
     let summaries = results.into_iter().collect::<io::Result<Vec<Summary>>>()?;
     print_summaries("core", &summaries);
@@ -45,16 +47,17 @@ async fn serve_one<S: Session>(
     listener: std::net::TcpListener,
     pipe: StopPipe,
     grace: Duration,
+    limits: Limits,
 ) -> io::Result<Summary> {
     match arch {
-        Arch::Poll => poll::serve::<S>(listener, pipe, grace),
+        Arch::Poll => poll::serve::<S>(listener, pipe, grace, limits),
         Arch::Callback => {
             let listener = zenio::TcpListener::from_std(listener)?;
-            Ok(callback::serve::<S>(listener, pipe, grace).await)
+            Ok(callback::serve::<S>(listener, pipe, grace, limits).await)
         }
         _ => {
             let listener = zenio::TcpListener::from_std(listener)?;
-            Ok(coroutine::serve::<S>(listener, pipe, grace).await)
+            Ok(coroutine::serve::<S>(listener, pipe, grace, limits).await)
         }
     }
 }

@@ -24,6 +24,7 @@ use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 
 use super::{announce, blocking, listen::listen, serial};
+use crate::limits::Limits;
 use crate::protocol::Session;
 use crate::shutdown::{self, StopPipe};
 use crate::stop::print_summary;
@@ -110,7 +111,7 @@ fn start_worker(listener: &TcpListener) -> io::Result<Pid> {
 /// parent dies, so no worker outlives the server: a graceful stop always comes from the
 /// parent, and a parent that is gone (killed, or ended by a second signal) takes its workers
 /// with it at once. It also checks that the parent did not die before it asked.
-pub fn worker<S: Session>(grace: Duration) -> io::Result<()> {
+pub fn worker<S: Session>(grace: Duration, limits: &Limits) -> io::Result<()> {
     process::set_parent_process_death_signal(Some(Signal::KILL))?;
     let parent = process::getppid().map(|pid| pid.as_raw_nonzero().to_string());
     if parent.is_none() || parent != env::var(PARENT_PID).ok() {
@@ -118,7 +119,7 @@ pub fn worker<S: Session>(grace: Duration) -> io::Result<()> {
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
     let drained = blocking::watch_for_stop(&listener, grace)?;
-    let summary = serial::accept_forever::<S>(&listener, &drained)?;
+    let summary = serial::accept_forever::<S>(&listener, &drained, limits)?;
     print_summary(&format!("worker {}", std_process::id()), &summary);
     Ok(())
 }

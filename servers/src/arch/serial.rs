@@ -13,16 +13,17 @@ use zenio::{AcceptAction, ACCEPT_PAUSE};
 
 use super::blocking::{self, Drained};
 use super::{announce, listen::listen};
+use crate::limits::Limits;
 use crate::protocol::Session;
 use crate::shutdown;
 use crate::stop::{print_summaries, Summary};
 
 /// Binds `addr` and serves clients one after another until a stop signal.
-pub fn run<S: Session>(addr: SocketAddr, grace: Duration) -> io::Result<()> {
+pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io::Result<()> {
     let listener = listen(addr, false)?;
     let drained = blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
-    let summary = accept_forever::<S>(&listener, &drained)?;
+    let summary = accept_forever::<S>(&listener, &drained, limits)?;
     print_summaries("server", &[summary]);
     Ok(())
 }
@@ -35,14 +36,17 @@ pub fn run<S: Session>(addr: SocketAddr, grace: Duration) -> io::Result<()> {
 pub fn accept_forever<S: Session>(
     listener: &TcpListener,
     drained: &Drained,
+    limits: &Limits,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
     loop {
         match listener.accept() {
-            Ok((stream, peer)) => summary.add_connection(blocking::converse::<S>(stream, peer)),
+            Ok((stream, peer)) => {
+                summary.add_connection(blocking::converse::<S>(stream, peer, limits))
+            }
             Err(_) if shutdown::stopping() => {
                 while let Some((stream, peer)) = drained.next() {
-                    summary.add_connection(blocking::converse::<S>(stream, peer));
+                    summary.add_connection(blocking::converse::<S>(stream, peer, limits));
                 }
                 return Ok(summary);
             }

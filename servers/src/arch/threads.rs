@@ -12,17 +12,23 @@ use std::thread;
 use std::time::Duration;
 
 use super::{announce, blocking, listen::listen, serial};
+use crate::limits::Limits;
 use crate::protocol::Session;
 use crate::stop::print_summaries;
 
 /// Binds `addr` and serves with `workers` threads until a stop signal.
-pub fn run<S: Session>(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
+pub fn run<S: Session>(
+    addr: SocketAddr,
+    workers: usize,
+    grace: Duration,
+    limits: &Limits,
+) -> io::Result<()> {
     let listener = listen(addr, false)?;
     let drained = blocking::watch_for_stop(&listener, grace)?;
     announce(listener.local_addr()?)?;
     let summaries = thread::scope(|scope| {
         let workers: Vec<_> = (0..workers.max(1))
-            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener, &drained)))
+            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener, &drained, limits)))
             .collect();
         workers
             .into_iter()

@@ -6,8 +6,8 @@
 use std::io;
 
 use clap::{Parser, ValueEnum};
-use zenio_servers::arch::{self, Arch, Options};
-use zenio_servers::cli::{cores, fail, grace, resolve};
+use zenio_servers::arch::{self, Arch};
+use zenio_servers::cli::{fail, resolve, ServerFlags};
 use zenio_servers::log;
 use zenio_servers::protocol::HelloSession;
 
@@ -24,16 +24,9 @@ struct Args {
     /// asyncio's two styles: `Protocol` callbacks, or an `async fn` per connection.
     #[arg(long, value_enum, default_value_t = Style::Coroutine)]
     style: Style,
-    /// Event loops, one per core, each with its own SO_REUSEPORT listener; 0 means one per
-    /// available core.
-    #[arg(long, default_value_t = 1)]
-    cores: usize,
-    /// Seconds open conversations get to finish after SIGINT or SIGTERM.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
-    grace: f64,
-    /// Print a line per connection (accepted, closed, errors).
-    #[arg(short, long)]
-    verbose: bool,
+    /// Per-core mode, shutdown, limits, logging.
+    #[command(flatten)]
+    server: ServerFlags,
 }
 
 /// The async styles the hello server comes in.
@@ -47,7 +40,7 @@ enum Style {
 
 fn main() {
     let args = Args::parse();
-    log::init(args.verbose);
+    log::init(args.server.verbose);
     if let Err(error) = run(&args) {
         fail("hello-server", error);
     }
@@ -60,10 +53,5 @@ fn run(args: &Args) -> io::Result<()> {
         Style::Callback => Arch::Callback,
         Style::Coroutine => Arch::Coroutine,
     };
-    let options = Options {
-        workers: 1,
-        cores: cores(args.cores),
-        grace: grace(args.grace)?,
-    };
-    arch::run::<HelloSession>(arch, addr, &options)
+    arch::run::<HelloSession>(arch, addr, &args.server.options(1)?)
 }

@@ -7,8 +7,8 @@
 use std::io;
 
 use clap::Parser;
-use zenio_servers::arch::{self, prefork, Arch, Options};
-use zenio_servers::cli::{cores, fail, grace, resolve};
+use zenio_servers::arch::{self, prefork, Arch};
+use zenio_servers::cli::{fail, resolve, ServerFlags};
 use zenio_servers::protocol::ZenSession;
 use zenio_servers::{log, shutdown};
 
@@ -28,16 +28,9 @@ struct Args {
     /// Threads (`threads`) or processes (`prefork`); default: one per core.
     #[arg(long)]
     workers: Option<usize>,
-    /// Event loops, one per core, each with its own SO_REUSEPORT listener (poll, callback,
-    /// coroutine); 0 means one per available core.
-    #[arg(long, default_value_t = 1)]
-    cores: usize,
-    /// Seconds open conversations get to finish after SIGINT or SIGTERM.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
-    grace: f64,
-    /// Print a line per connection (accepted, closed, errors).
-    #[arg(short, long)]
-    verbose: bool,
+    /// Per-core mode, shutdown, limits, logging.
+    #[command(flatten)]
+    server: ServerFlags,
     /// Internal: run as one worker process of `--arch prefork`.
     #[arg(long = &prefork::WORKER_FLAG[2..], hide = true)]
     prefork_worker: bool,
@@ -45,7 +38,7 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    log::init(args.verbose);
+    log::init(args.server.verbose);
     if let Err(error) = run(&args) {
         fail("zen-server", error);
     }
@@ -53,16 +46,13 @@ fn main() {
 
 /// Runs the chosen architecture (or, inside `prefork`, one worker).
 fn run(args: &Args) -> io::Result<()> {
-    let grace = grace(args.grace)?;
+    let options = args
+        .server
+        .options(args.workers.unwrap_or_else(zenio::available_cores))?;
     if args.prefork_worker {
         shutdown::install()?;
-        return prefork::worker::<ZenSession>(grace);
+        return prefork::worker::<ZenSession>(options.grace, &options.limits);
     }
     let addr = resolve(&args.host, args.port)?;
-    let options = Options {
-        workers: args.workers.unwrap_or_else(zenio::available_cores),
-        cores: cores(args.cores),
-        grace,
-    };
     arch::run::<ZenSession>(args.arch, addr, &options)
 }

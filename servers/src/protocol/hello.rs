@@ -161,6 +161,15 @@ impl HelloSession {
         }
     }
 
+    /// Whether a request has begun and not yet been read whole (head or body pending).
+    pub fn in_request(&self) -> bool {
+        match self.state {
+            State::Head => !self.head.is_empty(),
+            State::Body { .. } | State::Chunked { .. } => true,
+            State::Closed(_) => false,
+        }
+    }
+
     /// How many requests this session has answered.
     pub fn answered(&self) -> u64 {
         self.answered
@@ -170,11 +179,7 @@ impl HelloSession {
     ///
     /// The session is closed afterwards.
     pub fn finish(&mut self) -> bool {
-        let pending = match self.state {
-            State::Head => !self.head.is_empty(),
-            State::Body { .. } | State::Chunked { .. } => true,
-            State::Closed(_) => false,
-        };
+        let pending = self.in_request();
         self.state = State::Closed(Flow::Close);
         pending
     }

@@ -46,6 +46,9 @@ pub trait Session: Default + 'static {
 
     /// How many requests (questions) this session has answered, for the server's summary.
     fn answered(&self) -> u64;
+
+    /// Whether a request has begun and not ended: the clock of `--question-timeout` runs.
+    fn in_request(&self) -> bool;
 }
 
 impl Session for ZenSession {
@@ -61,6 +64,10 @@ impl Session for ZenSession {
     fn answered(&self) -> u64 {
         ZenSession::answered(self)
     }
+
+    fn in_request(&self) -> bool {
+        self.in_question()
+    }
 }
 
 impl Session for HelloSession {
@@ -74,5 +81,9 @@ impl Session for HelloSession {
 
     fn answered(&self) -> u64 {
         HelloSession::answered(self)
+    }
+
+    fn in_request(&self) -> bool {
+        HelloSession::in_request(self)
     }
 }

@@ -128,6 +128,11 @@ impl ZenSession {
         (!partial.is_empty()).then_some(partial)
     }
 
+    /// Whether a question has begun and not yet ended (its `?` has not arrived).
+    pub fn in_question(&self) -> bool {
+        !self.partial.is_empty()
+    }
+
     /// How many questions this session has answered.
     pub fn answered(&self) -> u64 {
         self.answered

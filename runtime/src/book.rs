@@ -1,0 +1,7 @@
+//! The book (`docs/`), compiled: each chapter's Rust blocks run as doc tests
+//! (`cargo test -p zenio --doc`), so the text cannot drift from the code.
+
+/// Chapter 1: sockets and the serial server.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/01-sockets-and-the-serial-server.md")]
+pub struct Chapter01;
