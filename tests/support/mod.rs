@@ -32,11 +32,16 @@ pub struct Server {
 impl Server {
     /// Starts `binary` with `args` plus `-p 0`, and waits for its `Listening at` line.
     pub fn start(binary: &str, args: &[&str]) -> Server {
-        let mut child = Command::new(binary)
-            .args(args)
+        Server::start_command(Command::new(binary).args(args).stderr(Stdio::inherit()))
+    }
+
+    /// Starts `command` (a server, perhaps behind a wrapper) with `-p 0` added, and waits for
+    /// its `Listening at` line.
+    pub fn start_command(command: &mut Command) -> Server {
+        let binary = format!("{:?}", command.get_program());
+        let mut child = command
             .args(["-p", "0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {binary}: {e}"));
         let mut line = String::new();
@@ -55,6 +60,11 @@ impl Server {
             addr,
             stdout: Some(stdout),
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends `signal` (for example `Signal::TERM`) to the server.

@@ -5,6 +5,7 @@
 //! asyncio: the listening socket inside `loop.create_server`, whose `_accept_connection`
 //! runs when the selector reports it readable.
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -24,6 +25,8 @@ const BACKLOG: i32 = 4096;
 pub struct TcpListener {
     /// The listening socket.
     io: AsyncFd<std::net::TcpListener>,
+    /// `accept_next` is pausing after running out of descriptors (it says so once).
+    starved: Cell<bool>,
 }
 
 impl TcpListener {
@@ -45,6 +48,7 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: AsyncFd::new(listener)?,
+            starved: Cell::new(false),
         })
     }
 
@@ -59,6 +63,7 @@ impl TcpListener {
         rustix::net::listen(&fd, BACKLOG)?;
         Ok(TcpListener {
             io: AsyncFd::from_nonblocking(std::net::TcpListener::from(fd)),
+            starved: Cell::new(false),
         })
     }
 
@@ -69,18 +74,26 @@ impl TcpListener {
 
     /// Accepts the next connection, riding out errors the way a server should (see
     /// [`AcceptAction`]): skips connections that died in the queue, and pauses for
-    /// [`ACCEPT_PAUSE`] when the process is out of descriptors, printing a line each time.
-    /// Returns an error only when the listener itself is broken.
+    /// [`ACCEPT_PAUSE`] at a time when the process is out of descriptors (printing one line
+    /// when that starts and one when it ends). Returns an error only when the listener itself
+    /// is broken.
     pub async fn accept_next(&self) -> io::Result<(TcpStream, SocketAddr)> {
         loop {
             let error = match self.accept().await {
-                Ok(accepted) => return Ok(accepted),
+                Ok(accepted) => {
+                    if self.starved.replace(false) {
+                        eprintln!("zenio: accepting again");
+                    }
+                    return Ok(accepted);
+                }
                 Err(error) => error,
             };
             match AcceptAction::of(&error) {
                 AcceptAction::Skip => {}
                 AcceptAction::Pause => {
-                    eprintln!("zenio: accept failed ({error}); pausing for {ACCEPT_PAUSE:?}");
+                    if !self.starved.replace(true) {
+                        eprintln!("zenio: accept failed ({error}); pausing until it works again");
+                    }
                     crate::sleep(ACCEPT_PAUSE).await;
                 }
                 AcceptAction::Fatal => return Err(error),

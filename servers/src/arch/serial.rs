@@ -39,10 +39,12 @@ pub fn accept_forever<S: Session>(
     limits: &Limits,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
+    let mut starved = false;
     loop {
         match listener.accept() {
             Ok((stream, peer)) => {
-                summary.add_connection(blocking::converse::<S>(stream, peer, limits))
+                starved = false;
+                summary.add_connection(blocking::converse::<S>(stream, peer, limits));
             }
             Err(_) if shutdown::stopping() => {
                 while let Some((stream, peer)) = drained.next() {
@@ -53,7 +55,10 @@ pub fn accept_forever<S: Session>(
             Err(error) => match AcceptAction::of(&error) {
                 AcceptAction::Skip => {}
                 AcceptAction::Pause => {
-                    tracing::warn!("accept failed ({error}); pausing for {ACCEPT_PAUSE:?}");
+                    if !starved {
+                        tracing::warn!("accept failed ({error}); pausing until it works again");
+                    }
+                    starved = true;
                     thread::sleep(ACCEPT_PAUSE);
                 }
                 AcceptAction::Fatal => return Err(error),

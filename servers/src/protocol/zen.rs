@@ -358,5 +358,31 @@ mod tests {
             }
             prop_assert_eq!(converse(&mut ZenSession::new(), &chunks), whole);
         }
+
+        #[test]
+        fn any_byte_soup_gives_known_answers_or_a_clean_error_close(
+            soup in proptest::collection::vec(any::<u8>(), 0..70_000),
+            cut in 1usize..5_000,
+        ) {
+            let mut session = ZenSession::new();
+            let mut out = Vec::new();
+            let mut flow = Flow::Continue;
+            for chunk in soup.chunks(cut) {
+                flow = session.feed(chunk, &mut out);
+                if flow != Flow::Continue {
+                    break;
+                }
+            }
+            // Whatever came out is a run of answers from the table (or the unknown one)...
+            let mut rest = &out[..];
+            while !rest.is_empty() && rest != TOO_LONG {
+                let known = APHORISMS.iter().map(|(_, a)| *a).chain([UNKNOWN]);
+                let answer = known.filter(|a| rest.starts_with(a)).max_by_key(|a| a.len());
+                prop_assert!(answer.is_some(), "not an answer: {:?}", rest.escape_ascii());
+                rest = &rest[answer.unwrap().len()..];
+            }
+            // ...ending with the too-long error exactly when the session rejected the client.
+            prop_assert_eq!(rest == TOO_LONG, flow == Flow::Reject);
+        }
     }
 }
