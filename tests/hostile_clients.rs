@@ -44,7 +44,7 @@ fn reset_at_random_point(server: &Server, seed: u64) {
     let question = b"Beautiful is better than?".repeat(3);
     let cut = (seed as usize * 7919) % (question.len() + 1);
     let _ = client.write_all(&question[..cut]);
-    if seed % 4 == 0 {
+    if seed.is_multiple_of(4) {
         client
             .set_read_timeout(Some(Duration::from_millis(50)))
             .unwrap();
