@@ -6,7 +6,7 @@ mod support;
 
 use std::process::Command;
 
-use support::{python3_available, Server};
+use support::{python3_available, Server, ZEN_ARCHES};
 
 /// Runs `tests/python/SCRIPT` against `server` and asserts it succeeded.
 fn run_python(script: &str, server: &Server) {
@@ -43,14 +43,7 @@ fn a_python_client_like_client_py_talks_to_every_zen_architecture() {
         eprintln!("SKIPPED: python3 is not installed");
         return;
     }
-    for arch in [
-        "serial",
-        "threads",
-        "prefork",
-        "poll",
-        "callback",
-        "coroutine",
-    ] {
+    for arch in ZEN_ARCHES {
         let server = Server::start(
             env!("CARGO_BIN_EXE_zen-server"),
             &["--arch", arch, "--workers", "2"],

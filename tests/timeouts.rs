@@ -7,23 +7,13 @@ use std::io::{ErrorKind, Read, Write};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::{exchange, Server};
-
-/// Every architecture, as `zen-server` arguments.
-const ARCHES: [&str; 6] = [
-    "serial",
-    "threads",
-    "prefork",
-    "poll",
-    "callback",
-    "coroutine",
-];
+use support::{exchange, Server, ZEN_ARCHES};
 
 /// Starts one server per architecture with `extra` arguments and runs `check` on each, in
 /// parallel (each check waits for a timeout).
 fn for_every_arch(extra: &[&str], check: impl Fn(&str, &Server) + Sync) {
     thread::scope(|scope| {
-        for arch in ARCHES {
+        for arch in ZEN_ARCHES {
             let check = &check;
             scope.spawn(move || {
                 let mut args = vec!["--arch", arch, "--workers", "2"];

@@ -10,17 +10,7 @@ use std::io::Write;
 use std::net::Shutdown;
 use std::thread;
 
-use support::{exchange, read_exactly_or_eof, read_to_eof, Server};
-
-/// Every architecture `zen-server --arch` accepts.
-const ARCHES: [&str; 6] = [
-    "serial",
-    "threads",
-    "prefork",
-    "poll",
-    "callback",
-    "coroutine",
-];
+use support::{exchange, read_exactly_or_eof, read_to_eof, Server, ZEN_ARCHES};
 
 /// The seven aphorisms and their answers.
 const TABLE: [(&str, &str); 7] = [
@@ -43,7 +33,7 @@ fn start(arch: &str) -> Server {
 
 /// Runs `check` against a fresh server of every architecture.
 fn for_every_arch(check: impl Fn(&Server)) {
-    for arch in ARCHES {
+    for arch in ZEN_ARCHES {
         eprintln!("architecture: {arch}");
         check(&start(arch));
     }

@@ -16,6 +16,16 @@ use std::time::{Duration, Instant};
 pub use rustix::process::Signal;
 use rustix::process::{self, Pid};
 
+/// Every architecture `zen-server --arch` accepts, from `srv_single.py` to `srv_asyncio2.py`.
+pub const ZEN_ARCHES: [&str; 6] = [
+    "serial",
+    "threads",
+    "prefork",
+    "poll",
+    "callback",
+    "coroutine",
+];
+
 /// How long a test waits for any one answer before calling the server broken.
 pub const PATIENCE: Duration = Duration::from_secs(20);
 
