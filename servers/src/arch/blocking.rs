@@ -2,7 +2,7 @@
 //!
 //! This is the seed's `handle_conversation`, shared by the `serial`, `threads` and
 //! `prefork` architectures: while it waits in `recv`, its thread (or process) can do
-//! nothing else. It also holds what their shutdown needs: a read timeout ([`STOP_CHECK`]),
+//! nothing else. It also holds what their shutdown needs: a read timeout (`STOP_CHECK`),
 //! so that an idle conversation notices the stop signal, and the stop watcher thread.
 
 use std::io::{self, Read, Write};

@@ -1,7 +1,7 @@
 //! `hello-server`: answers every HTTP/1.1 request with `hello` (the server of `001_*.txt`).
 //!
-//! Run it:   cargo run --release --bin hello-server -- [HOST] [-p PORT] [--style STYLE] [-v]
-//! Poke it:  curl -i http://127.0.0.1:8000/
+//! Run it:   `cargo run --release --bin hello-server -- [HOST] [-p PORT] [--style STYLE] [-v]`
+//! Poke it:  `curl -i http://127.0.0.1:8000/`
 
 use std::io;
 

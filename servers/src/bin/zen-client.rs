@@ -1,6 +1,6 @@
 //! `zen-client`: asks a zen server questions, like the seed's `client.py`.
 //!
-//! Run it:   cargo run --release --bin zen-client -- [HOST] [-p PORT] [--cause-error] [--count N]
+//! Run it:   `cargo run --release --bin zen-client -- [HOST] [-p PORT] [--cause-error] [--count N]`
 //!
 //! By default it asks three random aphorisms and prints each question and answer.
 //! `--cause-error` sends a question without its `?` and closes (the server logs "sent ...

@@ -1,8 +1,8 @@
 //! `zen-server`: answers Zen of Python questions, in any architecture of the source documents.
 //!
-//! Run it:   cargo run --release --bin zen-server -- [HOST] [-p PORT] [--arch ARCH] [-v]
-//! Poke it:  nc 127.0.0.1 1060   then type `Beautiful is better than?` and press Enter
-//!           (or: cargo run --release --bin zen-client)
+//! Run it:   `cargo run --release --bin zen-server -- [HOST] [-p PORT] [--arch ARCH] [-v]`
+//! Poke it:  `nc 127.0.0.1 1060`, then type `Beautiful is better than?` and press Enter
+//!           (or: `cargo run --release --bin zen-client`)
 
 use std::io;
 

@@ -1,14 +1,14 @@
 //! `poll`: a raw readiness loop, no futures (the seed's `srv_async.py`).
 //!
 //! One thread, one epoll instance, and a slab of per-connection state machines
-//! ([`Connection`]). `epoll_wait` says which sockets are ready; for each, the loop sends what
+//! (`Connection`, in `connection.rs`). `epoll_wait` says which sockets are ready; for each, the loop sends what
 //! is owed and reads what has arrived, until the kernel says `EAGAIN`. Compared with the seed
 //! it follows the lessons of `001_*.txt`: it reads right after `accept4` and writes right
 //! away, and it registers a socket with epoll (once, edge-triggered) only when an operation
 //! would block.
 //!
 //! This is what zenio's reactor and executor do for you. Here the state that an `async fn`
-//! keeps in its local variables is spelled out in [`Connection`], and the loop that an
+//! keeps in its local variables is spelled out in `Connection`, and the loop that an
 //! `.await` hides is written by hand. (It uses rustix's epoll calls: `polling`'s
 //! `Poller::add` is `unsafe`, and this crate has no `unsafe`.)
 //!
