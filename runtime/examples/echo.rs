@@ -3,8 +3,8 @@
 //! The smallest complete zenio program: bind, accept in a loop, spawn one task per
 //! connection, and in it copy the read half to the write half until the client closes.
 //!
-//! Run it:   `cargo run --release -p zenio --example echo [ADDR]   (default 127.0.0.1:7000)`
-//! Poke it:  `nc 127.0.0.1 7000      (type a line, get it back; Ctrl-D to close)`
+//! Run it:   `cargo run --release -p zenio --example echo [ADDR]` (default 127.0.0.1:7000)
+//! Poke it:  `nc 127.0.0.1 7000` (type a line, get it back; Ctrl-D to close)
 
 use futures_lite::io::copy;
 
