@@ -103,8 +103,9 @@ impl Stop {
         self.0.stopping.get()
     }
 
-    /// Completes once `begin` is called.
-    pub fn stopped(&self) -> impl Future<Output = ()> + '_ {
+    /// Completes once `begin` is called. The future can be polled again and again (by
+    /// reference) across many waits: it keeps one slot among the waiters for its lifetime.
+    pub fn stopped(&self) -> impl Future<Output = ()> + Unpin + '_ {
         WaitFor {
             stop: self,
             key: None,

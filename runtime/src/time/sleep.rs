@@ -7,7 +7,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::context;
@@ -39,8 +39,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 pub struct Sleep {
     /// When the future completes.
     deadline: Instant,
-    /// Its entry in the reactor's timer queue, once it has waited.
-    timer: Option<TimerKey>,
+    /// Its entry in the reactor's timer queue, once it has waited, and the waker stored
+    /// there: polling again from the same task then touches nothing.
+    timer: Option<(TimerKey, Waker)>,
 }
 
 impl Sleep {
@@ -57,7 +58,7 @@ impl Sleep {
 
     /// Takes the timer out of the reactor's queue, if it is there.
     fn cancel_timer(&mut self) {
-        if let Some(key) = self.timer.take() {
+        if let Some((key, _)) = self.timer.take() {
             context::try_with(|rt| rt.reactor.remove_timer(key));
         }
     }
@@ -72,10 +73,18 @@ impl Future for Sleep {
             return Poll::Ready(());
         }
         let deadline = self.deadline;
-        context::with(|rt| match self.timer {
-            Some(key) => rt.reactor.update_timer(key, cx.waker()),
-            None => self.timer = Some(rt.reactor.insert_timer(deadline, cx.waker())),
-        });
+        let waker = cx.waker();
+        match &mut self.timer {
+            Some((_, stored)) if stored.will_wake(waker) => {}
+            Some((key, stored)) => {
+                context::with(|rt| rt.reactor.update_timer(*key, waker));
+                stored.clone_from(waker);
+            }
+            None => {
+                let key = context::with(|rt| rt.reactor.insert_timer(deadline, waker));
+                self.timer = Some((key, waker.clone()));
+            }
+        }
         Poll::Pending
     }
 }

@@ -10,6 +10,7 @@
 //! [`Stop::begin`]; a connection waiting for its next request then answers whatever the
 //! client already sent (a read that does not wait) and closes.
 
+use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
@@ -80,9 +81,13 @@ async fn talk<S: Session>(
     let mut buffer = [0; READ_BUFFER];
     let mut output = Vec::new();
     let mut clock = Clock::new(Instant::now());
-    let mut timer = zenio::sleep_until(clock.deadline(limits).0);
+    let mut watch = Watch {
+        timer: zenio::sleep_until(clock.deadline(limits).0),
+        stopped: stop.stopped(),
+        stop,
+    };
     loop {
-        let n = match next_read(stream, &mut buffer, stop, &mut timer, &clock, limits).await? {
+        let n = match next_read(stream, &mut buffer, &mut watch, &clock, limits).await? {
             Next::Bytes(0) => return Ok(session.unfinished_at_eof()),
             Next::Bytes(n) => n,
             Next::IdleAtStop => return Ok(None),
@@ -106,6 +111,17 @@ async fn talk<S: Session>(
     }
 }
 
+/// What a connection watches besides its socket, kept across reads so that waiting costs no
+/// new timer and no new waiter slot per request.
+struct Watch<'a, F> {
+    /// Fires at the connection's deadline (re-armed lazily).
+    timer: Sleep,
+    /// Completes when the server starts stopping.
+    stopped: F,
+    /// The runtime's stop state.
+    stop: &'a Stop,
+}
+
 /// What waiting for the next read ended with.
 enum Next {
     /// A read returned this many bytes (0: EOF).
@@ -122,33 +138,32 @@ enum Next {
 /// The deadline is checked lazily: `timer` is armed once and re-armed only when it fires
 /// before the (moving) deadline, or when the deadline moves earlier (a request began), so a
 /// busy connection does not touch the timer queue on every request.
-async fn next_read(
+async fn next_read<F: Future<Output = ()> + Unpin>(
     stream: &TcpStream,
     buffer: &mut [u8],
-    stop: &Stop,
-    timer: &mut Sleep,
+    watch: &mut Watch<'_, F>,
     clock: &Clock,
     limits: &Limits,
 ) -> io::Result<Next> {
-    while !stop.is_stopping() {
+    while !watch.stop.is_stopping() {
         let (deadline, why) = clock.deadline(limits);
-        if deadline < timer.deadline() {
-            timer.reset(deadline);
+        if deadline < watch.timer.deadline() {
+            watch.timer.reset(deadline);
         }
         let read = async { Some(stream.read(buffer).await) };
         let stopped = async {
-            stop.stopped().await;
+            (&mut watch.stopped).await;
             None
         };
         let timed_out = async {
-            (&mut *timer).await;
+            (&mut watch.timer).await;
             None
         };
         match future::or(read, future::or(stopped, timed_out)).await {
             Some(result) => return result.map(Next::Bytes),
-            None if stop.is_stopping() => break,
+            None if watch.stop.is_stopping() => break,
             None if Instant::now() >= deadline => return Ok(Next::Expired(why)),
-            None => timer.reset(deadline), // fired early: the deadline moved on
+            None => watch.timer.reset(deadline), // fired early: the deadline moved on
         }
     }
     match stream.try_read(buffer) {
@@ -156,6 +171,7 @@ async fn next_read(
         result => result.map(Next::Bytes),
     }
 }
+
 /// The reading half of a lingering close (see [`Flow::Reject`]): discards what the client
 /// still sends, up to [`LINGER_LIMIT`] bytes, until it closes.
 async fn discard(stream: &TcpStream, buffer: &mut [u8]) -> io::Result<()> {
