@@ -2,6 +2,11 @@
 # Syscalls per request, by name, for zenio's servers under a small loopback load.
 #
 # Usage: benches/scripts/syscalls.sh            (needs strace: apt-get install strace)
+#        PEERS="floor tokio" benches/scripts/syscalls.sh
+#
+# PEERS, if set, adds rows for the benchmark peers (benches/src/bin/, benches/peers/) under
+# the same workloads: any of floor, tokio (current-thread), tokio-multi, tokio-per-core (one
+# runtime per core), smol, asyncio-callback and asyncio-coroutine (zen only).
 #
 # For each server and workload it starts the release binary, attaches `strace -c -f`, runs
 # benches/scripts/load.py, and divides each syscall's count by the number of requests.
@@ -9,7 +14,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v strace >/dev/null || { echo "strace is not installed (apt-get install strace)"; exit 1; }
+
+peer() { # name, proto: prints the peer's command line, one word a line
+  case $1 in
+    floor) printf '%s\n' target/release/floor-server --proto "$2" ;;
+    tokio) printf '%s\n' target/release/tokio-server --proto "$2" --flavor current-thread ;;
+    tokio-multi) printf '%s\n' target/release/tokio-server --proto "$2" --flavor multi-thread ;;
+    tokio-per-core) printf '%s\n' target/release/tokio-server --proto "$2" --flavor per-core ;;
+    smol) printf '%s\n' target/release/smol-server --proto "$2" ;;
+    asyncio-*) printf '%s\n' python3 benches/peers/asyncio_zen.py 127.0.0.1 --style "${1#asyncio-}" ;;
+    *) echo "PEERS: unknown peer $1" >&2; exit 1 ;;
+  esac
+}
+for name in ${PEERS:-}; do peer "$name" zen >/dev/null; done # fail early on an unknown name
+
 cargo build --release --quiet --bin zen-server --bin hello-server
+if [ -n "${PEERS:-}" ]; then
+  cargo build --release --quiet -p zenio-benches --bin floor-server --bin tokio-server --bin smol-server
+fi
 port=7390
 
 measure() { # name, server command..., then -- kind clients requests
@@ -52,4 +74,17 @@ for style in coroutine callback; do
   measure "hello $style, connection per request, 16 clients" target/release/hello-server --style $style -- hello-close 16 300
   measure "zen $style, one-question conversation, 1 client" target/release/zen-server --arch $style -- zen-one 1 3000
   measure "zen $style, one-question conversation, 16 clients" target/release/zen-server --arch $style -- zen-one 16 300
+done
+
+for name in ${PEERS:-}; do
+  mapfile -t zen < <(peer "$name" zen)
+  measure "zen $name, keep-alive, 1 connection" "${zen[@]}" -- zen-keepalive 1 20000
+  measure "zen $name, keep-alive, 16 connections" "${zen[@]}" -- zen-keepalive 16 2000
+  if [[ $name != asyncio-* ]]; then
+    mapfile -t hello < <(peer "$name" hello)
+    measure "hello $name, connection per request, 1 client" "${hello[@]}" -- hello-close 1 3000
+    measure "hello $name, connection per request, 16 clients" "${hello[@]}" -- hello-close 16 300
+  fi
+  measure "zen $name, one-question conversation, 1 client" "${zen[@]}" -- zen-one 1 3000
+  measure "zen $name, one-question conversation, 16 clients" "${zen[@]}" -- zen-one 16 300
 done

@@ -1,0 +1,47 @@
+//! `zen-load`: a closed-loop load generator for the zen protocol, checking every answer.
+//!
+//! Run it against a zen server (`zen-server -p 7500` in another terminal):
+//!
+//! ```text
+//! cargo run --release -p zenio-benches --bin zen-load -- 127.0.0.1 -p 7500 \
+//!     --connections 100 --pipeline 16 --duration 10 --warmup 2 [--json]
+//! ```
+//!
+//! It opens `--connections` connections before the clock starts, then keeps `--pipeline`
+//! questions in flight on each, round-robin over the seven aphorisms, and checks every
+//! answer byte for byte (the stream is cut at each `.`). `--requests N` instead of
+//! `--duration SECS` stops after N answers. Poke the same server by hand with
+//! `nc 127.0.0.1 7500` and type `Now is better than?`.
+//!
+//! Reading the output: `requests` answers were checked in the window, of which `wrong`
+//! were not what the server should say (anything but 0 is a bug, and the exit status is
+//! 1); `errors` counts connections that failed (refused, closed by the server with answers
+//! owed, reset, or silent for `--timeout` seconds). `throughput` is answers per second,
+//! latency is from writing a question to reading its answer, and `generator cpu` is this
+//! process's user plus system CPU time over the window's wall time: near 1.0, the generator
+//! had its core to itself and may be what limited the throughput. `--json` prints the same
+//! as one JSON object.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+use zenio_benches::load::{self, LoadArgs, Workload};
+
+/// Loads a zen server with pipelined questions and checks every answer.
+#[derive(Parser)]
+#[command(name = "zen-load")]
+struct Args {
+    /// The server's address.
+    #[arg(default_value = "127.0.0.1")]
+    host: String,
+    /// The server's port.
+    #[arg(short, default_value_t = 1060)]
+    port: u16,
+    /// How much load, for how long.
+    #[command(flatten)]
+    load: LoadArgs,
+}
+
+fn main() {
+    let args = Args::parse();
+    load::main("zen-load", Workload::Zen, &args.host, args.port, &args.load)
+}
