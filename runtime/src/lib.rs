@@ -14,6 +14,10 @@
 //! like asyncio's streams) and the callback style ([`Protocol`] and [`Transport`], like
 //! `asyncio.Protocol`), which is itself a task that calls your methods.
 //!
+//! The book in `docs/` (start at `docs/README.md`) reads this crate chapter by chapter, from
+//! the source documents' Python servers to this code; `docs/walkthrough.md` follows one
+//! request through it.
+//!
 //! # Implementation
 //!
 //! On Linux: `epoll_create1` once per runtime; `epoll_ctl(EPOLL_CTL_ADD)` once per socket, and

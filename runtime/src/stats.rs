@@ -4,6 +4,8 @@
 //! only its own thread touches them. Tests use the counters to prove properties such as "a
 //! socket that never blocks is never registered"; benchmarks divide them by the number of
 //! requests. asyncio has no equivalent; the closest is `loop.set_debug(True)`.
+//!
+//! See chapter 10 of the book: `docs/10-measuring.md`.
 
 use std::cell::Cell;
 

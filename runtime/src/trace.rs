@@ -5,6 +5,8 @@
 //! events, a task woken, a task polled to `Pending` or `Ready`, a socket registered) prints one
 //! line to stderr. With the feature off, the [`trace!`] macro sits behind `if false`, so the
 //! compiler removes it (its arguments are never evaluated) and the hot path pays nothing.
+//!
+//! The book's walkthrough, `docs/walkthrough.md`, follows one zen request through this output.
 
 /// Prints one step of the runtime to stderr when the `trace` feature is on.
 macro_rules! trace {

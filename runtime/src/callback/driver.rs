@@ -9,6 +9,8 @@
 //! Reads go into one 64 KiB buffer per thread, not one per connection: callbacks cannot
 //! await, so the buffer is free again when `data_received` returns. An idle connection then
 //! costs only its protocol, its transport and its socket.
+//!
+//! See chapter 7 of the book: `docs/07-callbacks-and-coroutines.md`.
 
 use std::cell::RefCell;
 use std::future::poll_fn;

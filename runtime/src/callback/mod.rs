@@ -7,6 +7,8 @@
 //! wrote. Callbacks are a future that calls your methods.
 //!
 //! `serve(listener, || ZenProtocol::new())` is `loop.create_server(ZenProtocol, host, port)`.
+//!
+//! See chapter 7 of the book: `docs/07-callbacks-and-coroutines.md`.
 
 mod driver;
 mod transport;

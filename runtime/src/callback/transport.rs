@@ -4,6 +4,8 @@
 //! as the protocol's callback returns, so all the answers to one read leave in one syscall.
 //! `close` closes the connection once the buffer is sent. If the protocol writes from outside a
 //! callback (a timer, another task), the transport wakes the connection's task to send it.
+//!
+//! See chapter 7 of the book: `docs/07-callbacks-and-coroutines.md`.
 
 use std::cell::{Cell, RefCell};
 use std::io;

@@ -3,6 +3,8 @@
 //! Awaiting a `JoinHandle` gives the task's output, or the panic that ended it. Dropping the
 //! handle does not cancel the task (it runs on, detached); [`JoinHandle::cancel`] does. This is
 //! the `asyncio.Task` returned by `asyncio.create_task`: `await task`, `task.cancel()`.
+//!
+//! See chapter 5 of the book: `docs/05-the-executor.md`.
 
 use std::any::Any;
 use std::fmt;

@@ -6,6 +6,8 @@
 //! again at once would spin at 100% CPU; pause instead, and let connections close. The rest
 //! mean the listener itself is broken. asyncio's `_accept_connection` makes the same three
 //! choices (it pauses for `ACCEPT_RETRY_DELAY`, one second).
+//!
+//! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 use std::io;
 use std::time::Duration;

@@ -4,6 +4,8 @@
 //! `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`, tried at once and awaited only on `EAGAIN`.
 //! asyncio: the listening socket inside `loop.create_server`, whose `_accept_connection`
 //! runs when the selector reports it readable.
+//!
+//! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 use std::cell::Cell;
 use std::future::poll_fn;

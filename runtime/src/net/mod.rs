@@ -4,6 +4,8 @@
 //! `EAGAIN` (see [`AsyncFd`](crate::reactor)). A listener accepts with one `accept4` that
 //! already makes the new socket non-blocking and close-on-exec. These are asyncio's
 //! `loop.create_server`/`asyncio.start_server` sockets and its `StreamReader`/`StreamWriter`.
+//!
+//! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 mod accept_errors;
 mod listener;

@@ -3,6 +3,8 @@
 //!
 //! Python's `socket.socket(AF_INET, SOCK_STREAM)` followed by `setblocking(False)` is two
 //! syscalls; `SOCK_NONBLOCK | SOCK_CLOEXEC` folds them into one.
+//!
+//! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};

@@ -3,6 +3,8 @@
 //! A socket's two directions are independent: its source keeps a reader's waker and a
 //! writer's waker apart, so a half is just another way to reach the same stream. asyncio hands
 //! out the same pair from `asyncio.open_connection`: a `StreamReader` and a `StreamWriter`.
+//!
+//! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 use std::borrow::Borrow;
 use std::rc::Rc;

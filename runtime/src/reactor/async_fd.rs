@@ -7,6 +7,8 @@
 //! task, try again. A socket whose syscalls never block never meets epoll. asyncio's
 //! `sock_recv` has the same shape: try `sock.recv`, on `BlockingIOError` call `add_reader` and
 //! await a future.
+//!
+//! See chapter 4 of the book: `docs/04-the-reactor.md`.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

@@ -6,6 +6,8 @@
 //! fails with `EAGAIN` clears its flag; an `epoll_wait` event sets it again and wakes the
 //! waiting task. In asyncio this is the `selector_events` bookkeeping behind
 //! `loop.add_reader(fd, callback)` and `loop.add_writer(fd, callback)`.
+//!
+//! See chapter 4 of the book: `docs/04-the-reactor.md`.
 
 use std::cell::{Cell, RefCell};
 use std::task::Waker;

@@ -9,6 +9,8 @@
 //! Simplification: tokio uses a hierarchical timing wheel, which makes inserting and removing
 //! O(1) and allocation-free; a `BTreeMap` is O(log n) and allocates a node now and then, which
 //! is plenty for the timeouts of a few thousand connections.
+//!
+//! See chapter 8 of the book: `docs/08-timers.md`.
 
 use std::collections::BTreeMap;
 use std::task::Waker;

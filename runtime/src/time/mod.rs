@@ -3,6 +3,8 @@
 //! All of them rest on [`Sleep`], a timer in the reactor's queue. The reactor passes the time
 //! to the earliest deadline as the timeout of `epoll_wait(2)`, so timers cost no syscall of
 //! their own. The asyncio names: `asyncio.sleep`, `asyncio.wait_for`, `loop.call_later`.
+//!
+//! See chapter 8 of the book: `docs/08-timers.md`.
 
 mod sleep;
 

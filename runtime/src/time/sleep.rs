@@ -4,6 +4,8 @@
 //! reactor bounds its `epoll_wait` by the earliest deadline and wakes the task when it is due.
 //! Dropping a `Sleep` removes its timer. asyncio's `asyncio.sleep(delay)` does the same with
 //! `loop.call_later(delay, future.set_result, None)`.
+//!
+//! See chapter 8 of the book: `docs/08-timers.md`.
 
 use std::future::Future;
 use std::pin::Pin;

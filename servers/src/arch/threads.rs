@@ -2,7 +2,7 @@
 //! seed's `srv_threaded.py`).
 //!
 //! The kernel hands each new connection to one of the threads blocked in `accept`, so up
-//! to N clients are served at once. Each thread costs a stack (8 MiB of address space, some
+//! to N clients are served at once. Each thread costs a stack (2 MiB of address space, some
 //! of it touched) and a context switch per wake-up: fine for dozens of clients, not for
 //! ten thousand (the C10K problem).
 
