@@ -60,7 +60,7 @@ fn sigterm_answers_the_questions_in_flight_then_exits_0_and_frees_the_port() {
 
 #[test]
 fn hello_sigterm_answers_pipelined_requests_then_exits_0() {
-    for style in ["callback", "coroutine"] {
+    for style in ["callback", "coroutine", "hyper"] {
         let mut server = Server::start(env!("CARGO_BIN_EXE_hello-server"), &["--style", style]);
         let mut client = server.connect();
         client

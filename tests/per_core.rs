@@ -71,7 +71,7 @@ fn zen_on_two_cores_answers_every_connection_and_both_cores_serve() {
 fn hello_on_two_cores_answers_every_connection_and_both_cores_serve() {
     let hello_then_close: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
         Content-Length: 5\r\nConnection: close\r\n\r\nhello";
-    for style in ["callback", "coroutine"] {
+    for style in ["callback", "coroutine", "hyper"] {
         eprintln!("style: {style}");
         let server = Server::start(
             env!("CARGO_BIN_EXE_hello-server"),

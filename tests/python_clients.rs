@@ -1,6 +1,6 @@
-//! Clients written by others: Python's `http.client` against hello, and a Python client in
-//! the style of the seed's `client.py` against every zen architecture. Skipped, with a
-//! printed reason, where `python3` is missing.
+//! Clients written by others: Python's `http.client` against every hello style (hyper's
+//! included), and a Python client in the style of the seed's `client.py` against every zen
+//! architecture. Skipped, with a printed reason, where `python3` is missing.
 
 mod support;
 
@@ -26,12 +26,12 @@ fn run_python(script: &str, server: &Server) {
 }
 
 #[test]
-fn python_http_client_talks_to_both_hello_styles() {
+fn python_http_client_talks_to_every_hello_style() {
     if !python3_available() {
         eprintln!("SKIPPED: python3 is not installed");
         return;
     }
-    for style in ["callback", "coroutine"] {
+    for style in ["callback", "coroutine", "hyper"] {
         let server = Server::start(env!("CARGO_BIN_EXE_hello-server"), &["--style", style]);
         run_python("hello_client.py", &server);
     }

@@ -5,6 +5,8 @@
 //! Functions such as [`spawn`](crate::spawn) and [`sleep`](crate::sleep) find it there, so
 //! nothing needs to be passed around. Because a runtime is only ever touched by its own
 //! thread, everything in it is a plain `Cell` or `RefCell`: no locks.
+//!
+//! See chapter 5 of the book, `docs/05-the-executor.md` (why one thread needs no locks).
 
 use std::cell::OnceCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -18,7 +20,8 @@ pub(crate) struct Runtime {
     /// Tells this runtime apart from the others (one per thread), for wakes.
     pub(crate) id: usize,
     /// Runs tasks. Declared first so that it drops first: the tasks it still holds may own
-    /// sockets, which are closed before the reactor goes away.
+    /// sockets, which are closed before the reactor goes away. (The runtime's `Drop` has
+    /// cancelled them all by then.)
     pub(crate) executor: Executor,
     /// Waits for readiness and timers.
     pub(crate) reactor: Reactor,
@@ -47,6 +50,23 @@ impl Runtime {
             reactor,
             counters: Counters::default(),
         }
+    }
+}
+
+impl Drop for Runtime {
+    /// The thread is ending: cancels the tasks still alive. First the ones waiting for a
+    /// socket or a timer are woken; since this thread-local is being torn down, a wake cannot
+    /// reach the local queue and goes to the shared one. Then the executor cancels every
+    /// queued task, one by one, outside any wake (see [`Executor::cancel_all`]). A cancelled
+    /// task's `JoinHandle`, perhaps held on another thread, resolves to
+    /// `JoinError::Cancelled`.
+    fn drop(&mut self) {
+        let mut wakers = Vec::new();
+        self.reactor.take_all_waiters(&mut wakers);
+        for waker in wakers {
+            waker.wake();
+        }
+        self.executor.cancel_all();
     }
 }
 

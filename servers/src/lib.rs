@@ -12,6 +12,8 @@
 
 pub mod arch;
 pub mod cli;
+pub mod hyper_hello;
+pub mod hyper_rt;
 pub mod limits;
 pub mod log;
 pub mod protocol;

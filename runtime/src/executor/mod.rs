@@ -11,6 +11,8 @@
 //! so that the reactor would never be asked about sockets and timers. After every
 //! [`EVENT_INTERVAL`] polls without a wait, the executor looks at the reactor without blocking
 //! (tokio's `event_interval`, also 61).
+//!
+//! See chapter 5 of the book: `docs/05-the-executor.md`.
 
 mod join;
 mod schedule;
@@ -163,6 +165,24 @@ impl Executor {
         while let Ok(task) = self.shared.remote.pop() {
             stats::add(&rt.counters.wakes_remote, 1);
             local.push_back(task);
+        }
+    }
+}
+
+impl Executor {
+    /// Cancels every queued task, one at a time, until both queues are empty; for the
+    /// runtime's teardown. Cancelling a task drops its future, which may wake other tasks
+    /// (a channel it held closes): with the thread-local runtime being torn down, those wakes
+    /// land in the shared queue, and this loop cancels them in turn. So no task is cancelled
+    /// inside someone's `wake` call, where the waker (say `async-channel`) may hold a lock
+    /// that dropping the task takes again.
+    pub(crate) fn cancel_all(&self) {
+        loop {
+            let task = self.local.borrow_mut().pop_front();
+            let Some(task) = task.or_else(|| self.shared.remote.pop().ok()) else {
+                return;
+            };
+            drop(task);
         }
     }
 }

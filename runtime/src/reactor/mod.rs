@@ -30,6 +30,8 @@
 //!   FIN arrive together. rustix's `epoll::add` borrows the fd and is safe on Linux, where
 //!   closing an fd can never leave epoll pointing at freed memory. So zenio has no `unsafe`
 //!   code at all.
+//!
+//! See chapter 4 of the book: `docs/04-the-reactor.md`.
 
 mod async_fd;
 mod source;
@@ -221,21 +223,14 @@ impl Reactor {
         }
         Ok(())
     }
-}
 
-impl Drop for Reactor {
-    /// Wakes the tasks still waiting when the thread ends. With the runtime gone, waking a
-    /// task cancels it: its future (and every socket it owns) is dropped, and its
-    /// `JoinHandle`, perhaps held on another thread, resolves to `JoinError::Cancelled`. This
-    /// also breaks the cycles "task owns socket, socket's source holds task's waker".
-    fn drop(&mut self) {
-        let mut wakers = Vec::new();
+    /// Takes the waker of every task still waiting for a socket or a timer, for the runtime's
+    /// teardown (see `Runtime`'s `Drop`). Waking them then cancels them, which also breaks
+    /// the cycles "task owns socket, socket's source holds task's waker".
+    pub(crate) fn take_all_waiters(&mut self, wakers: &mut Vec<Waker>) {
         for (_, source) in self.sources.get_mut().iter() {
-            source.take_all_waiters(&mut wakers);
+            source.take_all_waiters(wakers);
         }
-        self.timers.get_mut().take_all(&mut wakers);
-        for waker in wakers {
-            waker.wake();
-        }
+        self.timers.get_mut().take_all(wakers);
     }
 }

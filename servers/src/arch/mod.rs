@@ -4,12 +4,14 @@
 //! clients: one at a time ([`serial`]), a thread each ([`threads`]), a process each
 //! ([`prefork`]), a hand-written readiness loop ([`poll`]), or zenio tasks in asyncio's two
 //! styles ([`callback`], [`coroutine`]). Reading them in that order is the path the
-//! documents walk, from `srv_single.py` to `srv_asyncio2.py`.
+//! documents walk, from `srv_single.py` to `srv_asyncio2.py`. [`hyper`] comes after them:
+//! the hello protocol spoken by hyper's HTTP/1 server, on the same zenio machinery.
 
 pub mod accept_loop;
 pub mod blocking;
 pub mod callback;
 pub mod coroutine;
+pub mod hyper;
 pub mod listen;
 pub mod per_core;
 pub mod poll;
@@ -49,6 +51,10 @@ pub enum Arch {
     Callback,
     /// An `async fn` per connection over `TcpStream` (`srv_asyncio2.py`).
     Coroutine,
+    /// hyper's HTTP/1 server on zenio tasks. It speaks HTTP whatever the session type: only
+    /// `hello-server` offers it.
+    #[value(skip)]
+    Hyper,
 }
 
 /// How a server is run, beyond its architecture.
@@ -68,7 +74,10 @@ pub struct Options {
 /// graceful shutdown that follows.
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
     shutdown::install()?;
-    let event_driven = matches!(arch, Arch::Poll | Arch::Callback | Arch::Coroutine);
+    let event_driven = matches!(
+        arch,
+        Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper
+    );
     if options.cores != 1 && !event_driven {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -79,7 +88,9 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
         Arch::Serial => serial::run::<S>(addr, options.grace, &options.limits),
         Arch::Threads => threads::run::<S>(addr, options.workers, options.grace, &options.limits),
         Arch::Prefork => prefork::run(addr, options.workers, options.grace),
-        Arch::Poll | Arch::Callback | Arch::Coroutine => per_core::run::<S>(arch, addr, options),
+        Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper => {
+            per_core::run::<S>(arch, addr, options)
+        }
     }
 }
 

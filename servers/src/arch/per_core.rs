@@ -10,7 +10,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{announce, callback, coroutine, listen::listen_per_core, poll, Arch, Options};
+use super::{announce, callback, coroutine, hyper, listen::listen_per_core, poll, Arch, Options};
 use crate::limits::Limits;
 use crate::log;
 use crate::protocol::Session;
@@ -54,6 +54,10 @@ async fn serve_one<S: Session>(
         Arch::Callback => {
             let listener = zenio::TcpListener::from_std(listener)?;
             Ok(callback::serve::<S>(listener, pipe, grace, limits).await)
+        }
+        Arch::Hyper => {
+            let listener = zenio::TcpListener::from_std(listener)?;
+            Ok(hyper::serve(listener, pipe, grace, limits).await)
         }
         _ => {
             let listener = zenio::TcpListener::from_std(listener)?;

@@ -21,7 +21,8 @@ struct Args {
     /// The port to listen on.
     #[arg(short, default_value_t = 8000)]
     port: u16,
-    /// asyncio's two styles: `Protocol` callbacks, or an `async fn` per connection.
+    /// asyncio's two styles (`Protocol` callbacks, or an `async fn` per connection), or
+    /// hyper's HTTP/1 server on zenio.
     #[arg(long, value_enum, default_value_t = Style::Coroutine)]
     style: Style,
     /// Per-core mode, shutdown, limits, logging.
@@ -36,6 +37,8 @@ enum Style {
     Callback,
     /// An `async fn` per connection.
     Coroutine,
+    /// hyper's HTTP/1 server, on zenio.
+    Hyper,
 }
 
 fn main() {
@@ -52,6 +55,7 @@ fn run(args: &Args) -> io::Result<()> {
     let arch = match args.style {
         Style::Callback => Arch::Callback,
         Style::Coroutine => Arch::Coroutine,
+        Style::Hyper => Arch::Hyper,
     };
     arch::run::<HelloSession>(arch, addr, &args.server.options(1)?)
 }

@@ -1,0 +1,152 @@
+//! `hyper`: the hello protocol spoken by hyper's HTTP/1 server, running on zenio through the
+//! adapter of [`hyper_rt`](crate::hyper_rt).
+//!
+//! The accept loop, the connection cap and the shutdown are the ones `callback` and
+//! `coroutine` use; each connection is a task that drives one hyper `Connection`, a future
+//! that reads requests, calls the [`hello`] service and writes the answers. Only the
+//! protocol code differs: it is hyper's instead of
+//! [`HelloSession`](crate::protocol::HelloSession). (asyncio has no HTTP server of its own;
+//! aiohttp's `web.Application` on asyncio is the nearest thing.)
+//!
+//! The limits: the connection cap is the accept loop's; hyper's header-read timeout stands
+//! for `--idle-timeout` and `--question-timeout` (see [`hyper_hello::http1`]); a body must
+//! arrive within `--question-timeout` too.
+//!
+//! Shutdown: a connection waiting for its next request takes what the client has already
+//! sent, answers it, and closes (the same last look as `coroutine`). hyper's own
+//! `graceful_shutdown` is not used: it closes a connection after the answer in flight and
+//! drops the requests pipelined behind it, and the hello servers answer every request a
+//! client sent before the stop.
+
+use std::cell::Cell;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{pin, Pin};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_lite::future;
+use hyper::rt::{Read, ReadBufCursor, Write};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use zenio::{TcpListener, TcpStream};
+
+use super::accept_loop::serve_until_stopped;
+use crate::hyper_hello::{self, hello};
+use crate::hyper_rt::{HyperIo, ZenioTimer};
+use crate::limits::Limits;
+use crate::log;
+use crate::shutdown::StopPipe;
+use crate::stop::{OpenConnection, Stop, Summary};
+
+/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
+/// `grace` (see [`serve_until_stopped`]). Returns what it served.
+pub async fn serve(
+    listener: TcpListener,
+    pipe: StopPipe,
+    grace: Duration,
+    limits: Limits,
+) -> Summary {
+    let stop = Stop::default();
+    let http = Rc::new(hyper_hello::http1(ZenioTimer, &limits));
+    serve_until_stopped(
+        listener,
+        pipe,
+        grace,
+        &stop,
+        limits.max_connections,
+        |stream, peer| {
+            // Counted as open from now, as in `coroutine`.
+            let open = stop.open_connection();
+            let http = Rc::clone(&http);
+            let stop = stop.clone();
+            zenio::spawn(converse(http, stream, peer, stop, open, limits.request)).detach();
+        },
+    )
+    .await
+}
+
+/// One connection's task. `body_time` is how long a request body may take to arrive.
+async fn converse(
+    http: Rc<http1::Builder>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    stop: Stop,
+    mut open: OpenConnection,
+    body_time: Duration,
+) {
+    log::accepted(peer);
+    let answered = Cell::new(0);
+    let service = service_fn(|request| {
+        let answered = &answered;
+        async move {
+            let response = zenio::timeout(body_time, hello(request))
+                .await?
+                .map_err(io::Error::other)?;
+            answered.set(answered.get() + 1);
+            Ok::<_, io::Error>(response)
+        }
+    });
+    let io = UntilStopped {
+        io: HyperIo::new(stream),
+        stop: stop.clone(),
+    };
+    let mut connection = pin!(http.serve_connection(io, service));
+    let served = async { Some(connection.as_mut().await) };
+    let stopped = async {
+        stop.stopped().await;
+        None
+    };
+    let outcome = match future::or(served, stopped).await {
+        Some(outcome) => outcome,
+        // Stopping: reads now take only what is already there, so this answers the requests
+        // the client has sent, then closes.
+        None => connection.await,
+    };
+    open.set_requests(answered.get());
+    log::closed(peer, outcome.map(|()| None).map_err(io::Error::other));
+}
+
+/// The connection as hyper sees it: [`HyperIo`], except that once the server is stopping,
+/// a read takes only what the client has already sent, and finding nothing is EOF.
+struct UntilStopped {
+    /// The connection.
+    io: HyperIo,
+    /// The runtime's shutdown state.
+    stop: Stop,
+}
+
+impl Read for UntilStopped {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        cursor: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.stop.is_stopping() {
+            return Pin::new(&mut self.io).poll_read(cx, cursor);
+        }
+        match self.io.try_read(cursor) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Poll::Ready(Ok(())),
+            result => Poll::Ready(result),
+        }
+    }
+}
+
+impl Write for UntilStopped {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bytes: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, bytes)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
