@@ -167,9 +167,7 @@ impl Executor {
             local.push_back(task);
         }
     }
-}
 
-impl Executor {
     /// Cancels every queued task, one at a time, until both queues are empty; for the
     /// runtime's teardown. Cancelling a task drops its future, which may wake other tasks
     /// (a channel it held closes): with the thread-local runtime being torn down, those wakes
