@@ -21,5 +21,6 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod harness;
 pub mod load;
 pub mod peer;
