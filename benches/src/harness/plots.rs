@@ -372,6 +372,7 @@ fn memory_bars(bars: &[(String, f64, RGBColor)], path: &Path) -> Drawn {
     chart
         .configure_mesh()
         .disable_x_mesh()
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .x_labels(bars.len())
         .x_label_formatter(&|x| {
             let i = x.round();
