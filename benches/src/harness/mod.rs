@@ -199,9 +199,6 @@ pub fn compare(setup: &Setup) -> Results {
         notes.push("hello keep-alive is loaded by wrk, which checks status codes only".into());
     }
     let workloads = workloads::workloads(setup.mode);
-    if servers.iter().any(|s| workloads::HYPER.contains(&s.id)) {
-        notes.push(workloads::HYPER_CLOSE.into());
-    }
     for note in &notes {
         eprintln!("compare: {note}");
     }

@@ -47,7 +47,6 @@ pub fn cells<'a>(setup: &Setup, servers: &'a [Server], workloads: &'a [Workload]
                 .iter()
                 .filter(|s| s.group == group && s.serves(workload.proto()))
                 .filter(|s| workload.only.is_none_or(|only| only.contains(&s.id)))
-                .filter(|s| !workload.except.contains(&s.id))
                 .filter(|s| setup.mode != Mode::Smoke || SMOKE.contains(&s.id))
                 .collect();
             // --only picks servers or workloads; the baseline stays, for the ratios.

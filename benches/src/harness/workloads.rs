@@ -31,8 +31,6 @@ pub struct Workload {
     pub load: Load,
     /// Server ids it is restricted to (the C10K run), or `None` for every server.
     pub only: Option<&'static [&'static str]>,
-    /// Server ids left out of it, for the reason in [`HYPER_CLOSE`].
-    pub except: &'static [&'static str],
 }
 
 impl Workload {
@@ -60,15 +58,6 @@ impl Workload {
     }
 }
 
-/// The hyper rows, which sit out the connection-per-request workload.
-pub const HYPER: &[&str] = &["hyper-zenio", "hyper-tokio"];
-
-/// Why: hyper's answer is right, but not byte for byte the one `http-load` checks for.
-pub const HYPER_CLOSE: &str =
-    "hyper on zenio and hyper on tokio sit out hello connection per request: \
-    hyper writes `Connection: close` before `Content-Length`, and http-load's byte-exact check \
-    counts that (correct) answer as wrong";
-
 /// The servers of the C10K run.
 pub const C10K_SERVERS: &[&str] = &["zenio-coroutine", "tokio-current-thread"];
 
@@ -94,7 +83,6 @@ pub fn workloads(mode: Mode) -> Vec<Workload> {
                 pipeline,
             },
             only: None,
-            except: &[],
         }
     };
     let keepalive = |connections| Workload {
@@ -102,14 +90,12 @@ pub fn workloads(mode: Mode) -> Vec<Workload> {
         title: format!("hello keep-alive, C = {connections}"),
         load: Load::HttpKeepAlive { connections },
         only: None,
-        except: &[],
     };
     let close = |connections| Workload {
         id: format!("hello-close-c{connections}"),
         title: format!("hello connection per request, C = {connections}"),
         load: Load::HttpClose { connections },
         only: None,
-        except: HYPER,
     };
     if mode == Mode::Smoke {
         // Every kind of workload, at C = 1 and 10 only.
@@ -133,7 +119,6 @@ pub fn workloads(mode: Mode) -> Vec<Workload> {
                 pipeline: 1,
             },
             only: Some(C10K_SERVERS),
-            except: &[],
         });
     }
     all
