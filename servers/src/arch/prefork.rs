@@ -12,12 +12,12 @@
 //! and exits once they have all finished (or the grace period is over).
 
 use std::env;
-use std::io;
+use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, OwnedFd};
 use std::process::{self as std_process, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use rustix::io::Errno;
@@ -32,6 +32,9 @@ use crate::stop::print_summary;
 /// The hidden flag that turns a copy of the program into a worker.
 pub const WORKER_FLAG: &str = "--prefork-worker";
 
+/// What a worker prints once it is ready to stop gracefully.
+const READY: &str = "ready";
+
 /// The environment variable that tells a worker its parent's pid.
 const PARENT_PID: &str = "ZENIO_PREFORK_PARENT";
 
@@ -43,16 +46,22 @@ const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 /// stops them.
 pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    let pids = (0..workers.max(1))
-        .map(|_| start_worker(&listener))
-        .collect::<io::Result<Vec<Pid>>>()?;
+    // The stop pipe exists before the first worker, so no signal can slip past it.
+    let pipe = StopPipe::new()?;
+    let mut forwarders = Vec::new();
+    let mut pids = Vec::new();
+    for _ in 0..workers.max(1) {
+        let (pid, forwarder) = start_worker(&listener)?;
+        pids.push(pid);
+        forwarders.push(forwarder);
+    }
     let pids = Arc::new(Mutex::new(pids));
-    stop_workers_on_signal(Arc::clone(&pids), grace)?;
+    stop_workers_on_signal(pipe, Arc::clone(&pids), grace)?;
     announce(listener.local_addr()?)?;
     loop {
         let (pid, status) = match process::wait(WaitOptions::empty()) {
             Ok(Some(exited)) => exited,
-            Ok(None) | Err(Errno::CHILD) => return Ok(()),
+            Ok(None) | Err(Errno::CHILD) => break,
             Err(Errno::INTR) => continue,
             Err(error) => return Err(error.into()),
         };
@@ -60,20 +69,30 @@ pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> 
         pids.retain(|&p| p != pid);
         if shutdown::stopping() {
             if pids.is_empty() {
-                return Ok(());
+                break;
             }
             continue;
         }
         tracing::warn!("worker {pid:?} exited ({status:?}); starting another");
         thread::sleep(RESPAWN_PAUSE);
-        pids.push(start_worker(&listener)?);
+        let (pid, forwarder) = start_worker(&listener)?;
+        pids.push(pid);
+        forwarders.push(forwarder);
     }
+    // Every worker is gone: let their last lines (the summaries) reach our stdout.
+    for forwarder in forwarders {
+        let _ = forwarder.join();
+    }
+    Ok(())
 }
 
 /// Starts the parent's watcher thread: on a stop signal it sends `SIGTERM` to every worker
 /// and, if they are not all gone after `grace`, ends them with `SIGKILL` and exits.
-fn stop_workers_on_signal(pids: Arc<Mutex<Vec<Pid>>>, grace: Duration) -> io::Result<()> {
-    let pipe = StopPipe::new()?;
+fn stop_workers_on_signal(
+    pipe: StopPipe,
+    pids: Arc<Mutex<Vec<Pid>>>,
+    grace: Duration,
+) -> io::Result<()> {
     let signal_all = move |signal: Signal| {
         for &pid in pids.lock().expect("the pid list is never poisoned").iter() {
             let _ = process::kill_process(pid, signal);
@@ -94,16 +113,33 @@ fn stop_workers_on_signal(pids: Arc<Mutex<Vec<Pid>>>, grace: Duration) -> io::Re
 }
 
 /// Starts one worker: this same program, with the listening socket as its stdin.
-fn start_worker(listener: &TcpListener) -> io::Result<Pid> {
+///
+/// It returns once the worker has said `ready` on its stdout (its signal handlers are in
+/// place, so a stop signal forwarded from now on is a graceful one), and leaves a thread
+/// copying the rest of the worker's output (its summary line) to ours.
+fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
     let socket: OwnedFd = listener.try_clone()?.into();
-    let child = Command::new(env::current_exe()?)
+    let mut child = Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
         .arg(WORKER_FLAG)
         .env(PARENT_PID, process::getpid().as_raw_nonzero().to_string())
         .stdin(Stdio::from(socket))
+        .stdout(Stdio::piped())
         .spawn()?;
+    let mut output = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    output.read_line(&mut line)?;
+    if line.trim_end() != READY {
+        return Err(io::Error::other("a worker failed to start"));
+    }
+    let forward = thread::spawn(move || {
+        let _ = io::copy(&mut output, &mut io::stdout());
+    });
     let pid = i32::try_from(child.id()).ok().and_then(Pid::from_raw);
-    pid.ok_or_else(|| io::Error::other("the worker has no pid"))
+    Ok((
+        pid.ok_or_else(|| io::Error::other("the worker has no pid"))?,
+        forward,
+    ))
 }
 
 /// A worker: takes the listening socket from stdin and runs the serial accept loop until
@@ -119,6 +155,8 @@ pub fn worker<S: Session>(grace: Duration, limits: &Limits) -> io::Result<()> {
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
     let drained = blocking::watch_for_stop(&listener, grace)?;
+    println!("{READY}");
+    io::stdout().flush()?;
     let summary = serial::accept_forever::<S>(&listener, &drained, limits)?;
     print_summary(&format!("worker {}", std_process::id()), &summary);
     Ok(())
