@@ -10,7 +10,10 @@
 //! It opens `--connections` connections before the clock starts, then keeps `--pipeline`
 //! questions in flight on each, round-robin over the seven aphorisms, and checks every
 //! answer byte for byte (the stream is cut at each `.`). `--requests N` instead of
-//! `--duration SECS` stops after N answers. Poke the same server by hand with
+//! `--duration SECS` stops after N answers. `--mode close` instead runs `--connections`
+//! loops at once, each holding a one-question conversation per connection: connect, ask,
+//! read the answer, hang up (`shutdown(SHUT_WR)`), read the server's EOF, close; its latency
+//! runs from `connect` to the answer. Poke the same server by hand with
 //! `nc 127.0.0.1 7500` and type `Now is better than?`.
 //!
 //! Reading the output: `requests` answers were checked in the window, of which `wrong`
@@ -23,7 +26,7 @@
 //! as one JSON object.
 #![forbid(unsafe_code)]
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use zenio_benches::load::{self, LoadArgs, Workload};
 
 /// Loads a zen server with pipelined questions and checks every answer.
@@ -36,12 +39,28 @@ struct Args {
     /// The server's port.
     #[arg(short, default_value_t = 1060)]
     port: u16,
+    /// Keep connections open between questions, or make one per question.
+    #[arg(long, value_enum, default_value_t = Mode::Keepalive)]
+    mode: Mode,
     /// How much load, for how long.
     #[command(flatten)]
     load: LoadArgs,
 }
 
+/// The two zen workloads.
+#[derive(Clone, Copy, ValueEnum)]
+enum Mode {
+    /// Persistent connections, `--pipeline` questions in flight on each.
+    Keepalive,
+    /// A one-question conversation per connection, ended by the client.
+    Close,
+}
+
 fn main() {
     let args = Args::parse();
-    load::main("zen-load", Workload::Zen, &args.host, args.port, &args.load)
+    let workload = match args.mode {
+        Mode::Keepalive => Workload::Zen,
+        Mode::Close => Workload::ZenOneQuestion,
+    };
+    load::main("zen-load", workload, &args.host, args.port, &args.load)
 }

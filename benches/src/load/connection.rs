@@ -55,6 +55,8 @@ pub struct Connection {
     partial: Vec<u8>,
     /// Request bytes the kernel had no room for yet; sent on the next `EPOLLOUT`.
     unsent: Vec<u8>,
+    /// When we hung up (one-question mode), and so began waiting for the server's EOF.
+    hung_up: Option<Instant>,
 }
 
 impl Connection {
@@ -91,6 +93,7 @@ impl Connection {
             in_flight: VecDeque::new(),
             partial: Vec::new(),
             unsent: Vec::new(),
+            hung_up: None,
         })
     }
 
@@ -104,11 +107,12 @@ impl Connection {
         self.in_flight.len()
     }
 
-    /// Since when this connection has been waiting for the server: for the handshake, or
-    /// for the oldest answer. `None` when it waits for nothing.
+    /// Since when this connection has been waiting for the server: for the handshake, for
+    /// the oldest answer, or for the EOF after we hung up. `None` when it waits for nothing.
     pub fn waiting_since(&self) -> Option<Instant> {
         if self.connected {
-            self.in_flight.front().map(|pending| pending.sent)
+            let answer = self.in_flight.front().map(|pending| pending.sent);
+            answer.or(self.hung_up)
         } else {
             Some(self.opened)
         }
@@ -197,6 +201,17 @@ impl Connection {
                 });
             }
         }
+    }
+
+    /// Hangs up: `shutdown(SHUT_WR)` sends our FIN, and the server, reading EOF, closes its
+    /// side, which ends the conversation. Once only.
+    pub fn hang_up(&mut self, now: Instant) -> Result<(), Failure> {
+        if self.hung_up.is_none() {
+            self.hung_up = Some(now);
+            rustix::net::shutdown(&self.stream, rustix::net::Shutdown::Write)
+                .map_err(|error| self.failure(error.into()))?;
+        }
+        Ok(())
     }
 
     /// The server closed a `close`-mode connection: everything it sent is the answer.

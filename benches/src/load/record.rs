@@ -214,6 +214,7 @@ impl Report {
             Workload::Zen => "zen",
             Workload::HttpKeepAlive => "http keepalive",
             Workload::HttpClose => "http close",
+            Workload::ZenOneQuestion => "zen one question per connection",
         };
         Self {
             program: plan.program,

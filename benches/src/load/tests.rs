@@ -119,6 +119,20 @@ fn each_connection_per_request_answer_is_checked_whole() -> io::Result<()> {
 }
 
 #[test]
+fn one_question_conversations_end_with_the_servers_eof() -> io::Result<()> {
+    // The real zen session closes when it reads the client's EOF, which the generator
+    // sends only after each answer.
+    let addr = server(zen)?;
+    let plan = plan(Workload::ZenOneQuestion, addr, 4, 1, Length::Requests(60));
+    let report = run(&plan)?;
+    assert_eq!(
+        (report.requests, report.wrong, report.errors.total()),
+        (60, 0, 0)
+    );
+    Ok(())
+}
+
+#[test]
 fn a_silent_server_holds_the_generator_no_longer_than_the_timeout() -> io::Result<()> {
     // The kernel completes the handshakes of a listener nobody accepts on.
     let listener = TcpListener::bind("127.0.0.1:0")?;

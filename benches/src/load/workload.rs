@@ -31,6 +31,9 @@ pub enum Workload {
     HttpKeepAlive,
     /// One `GET /` with `Connection: close` per connection; the answer ends at EOF.
     HttpClose,
+    /// One zen question per connection: ask, read the answer (cut at `.`), hang up with
+    /// `shutdown(SHUT_WR)`, and read the server's EOF.
+    ZenOneQuestion,
 }
 
 /// A request to send and the answer it must get, byte for byte.
@@ -58,7 +61,7 @@ impl Workload {
     /// The `n`th request of a run. Zen questions go round-robin through [`APHORISMS`].
     pub fn request(self, n: u64) -> Request {
         match self {
-            Workload::Zen => {
+            Workload::Zen | Workload::ZenOneQuestion => {
                 let (bytes, expected) = APHORISMS[(n % APHORISMS.len() as u64) as usize];
                 Request { bytes, expected }
             }
@@ -76,6 +79,12 @@ impl Workload {
     /// Whether each request has a connection to itself, which the server closes after the
     /// answer.
     pub fn connection_per_request(self) -> bool {
+        matches!(self, Workload::HttpClose | Workload::ZenOneQuestion)
+    }
+
+    /// Whether the answer runs to the server's EOF (`Connection: close`), rather than
+    /// ending by itself, after which the client hangs up first.
+    pub fn answer_ends_at_eof(self) -> bool {
         self == Workload::HttpClose
     }
 
@@ -83,10 +92,12 @@ impl Workload {
     pub fn cut(self, input: &[u8], expected: &[u8]) -> Cut {
         match self {
             // Every zen answer, error messages included, ends at its only `.`.
-            Workload::Zen => match input.iter().position(|&byte| byte == b'.') {
-                Some(dot) => Cut::Answer(dot + 1),
-                None => incomplete(input),
-            },
+            Workload::Zen | Workload::ZenOneQuestion => {
+                match input.iter().position(|&byte| byte == b'.') {
+                    Some(dot) => Cut::Answer(dot + 1),
+                    None => incomplete(input),
+                }
+            }
             // Fast path: the right answer is there whole; it needs no parsing.
             Workload::HttpKeepAlive if input.starts_with(expected) => Cut::Answer(expected.len()),
             Workload::HttpKeepAlive => cut_http(input),
@@ -206,5 +217,13 @@ mod tests {
             close.cut(HELLO_THEN_CLOSE, HELLO_THEN_CLOSE),
             Cut::Incomplete
         );
+    }
+
+    #[test]
+    fn a_one_question_conversation_ends_at_its_answer_not_at_eof() {
+        let one = Workload::ZenOneQuestion;
+        assert!(one.connection_per_request() && !one.answer_ends_at_eof());
+        assert_eq!(one.request(0), Workload::Zen.request(0));
+        assert_eq!(one.cut(b"ugly.", b"ugly."), Cut::Answer(5));
     }
 }

@@ -6,9 +6,9 @@
 //! duration is over, or the requested number of requests is answered.
 //!
 //! The loop is closed: each connection starts with `--pipeline` requests in flight, and
-//! every answer that arrives sends one more, so the server sets the pace. In `close` mode
-//! each slot holds one connection carrying one request; when the server closes it, the
-//! slot opens the next.
+//! every answer that arrives sends one more, so the server sets the pace. In `close` and
+//! one-question modes each slot holds one connection carrying one request; when the server
+//! closes it, the slot opens the next.
 //!
 //! Nothing waits past the deadline: `epoll_wait` never sleeps beyond the end of the run, and
 //! a sweep every [`SWEEP`] gives up on connections whose answer is later than `--timeout`, so

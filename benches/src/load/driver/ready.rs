@@ -2,8 +2,9 @@
 //!
 //! An event says a socket can make progress. Its connection leaves its slot while it is
 //! handled: send what waited for room, read and check the answers that came, and send one
-//! new request for each. In `close` mode the server's EOF ends the answer; the connection
-//! is closed and its slot opens the next one.
+//! new request for each. In `close` mode the server's EOF ends the answer; in one-question
+//! mode the client hangs up after the answer and the server's EOF follows. Either way the
+//! connection is then closed and its slot opens the next one.
 
 use std::time::Instant;
 
@@ -76,16 +77,20 @@ impl Driver<'_> {
             },
         )?;
         self.owed -= answered;
-        // 3. Closed loop: one new request for each answer.
+        // 3. Closed loop: one new request for each answer; in one-question mode, the
+        //    answer is all we wanted, so hang up and wait for the server's EOF.
+        let workload = self.plan.workload;
         if received == Received::Drained {
-            if !self.plan.workload.connection_per_request() {
+            if !workload.connection_per_request() {
                 self.send(connection, answered, now)?;
+            } else if !workload.answer_ends_at_eof() && connection.owed() == 0 {
+                connection.hang_up(now)?;
             }
             return Ok(received);
         }
         // 4. EOF. In `close` mode it ends the answer, if any came; otherwise the server
         //    closed early unless nothing was owed.
-        if self.plan.workload.connection_per_request() {
+        if workload.answer_ends_at_eof() {
             let (pending, right) = connection.answer_at_eof().ok_or(Failure::Closed)?;
             self.owed -= 1;
             self.recorder
