@@ -8,7 +8,7 @@ mod support;
 
 use std::io::Write;
 
-use support::{exchange, read_to_eof, Server};
+use support::{exchange, read_to_eof, Server, HELLO_STYLES};
 
 /// The answer to a keep-alive request.
 const HELLO: &[u8] =
@@ -21,15 +21,12 @@ const HELLO_THEN_CLOSE: &[u8] =
 /// A minimal keep-alive request.
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
-/// Every style of `hello-server`.
-const EVERY_STYLE: &[&str] = &["callback", "coroutine", "hyper"];
-
 /// The styles that speak through the hand-written hello protocol (`HelloSession`).
 const HAND_WRITTEN: &[&str] = &["callback", "coroutine"];
 
 /// Runs `check` against a fresh server of each style.
 fn for_every_style(check: impl Fn(&Server)) {
-    for_styles(EVERY_STYLE, check);
+    for_styles(&HELLO_STYLES, check);
 }
 
 /// Runs `check` against a fresh server of each of `styles`.

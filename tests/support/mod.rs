@@ -7,6 +7,8 @@
 
 #![allow(dead_code)] // each test file uses its own subset of these helpers
 
+pub mod faults;
+
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, ChildStdout, Command, Stdio};
@@ -25,6 +27,9 @@ pub const ZEN_ARCHES: [&str; 6] = [
     "callback",
     "coroutine",
 ];
+
+/// Every style `hello-server --style` accepts: asyncio's two, and hyper on zenio.
+pub const HELLO_STYLES: [&str; 3] = ["callback", "coroutine", "hyper"];
 
 /// How long a test waits for any one answer before calling the server broken.
 pub const PATIENCE: Duration = Duration::from_secs(20);

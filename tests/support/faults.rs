@@ -1,0 +1,161 @@
+//! Fault injection, for any server and any protocol: silent clients, clients that trickle a
+//! request, clients that reset at random points, and clients that never read their answers.
+//!
+//! A [`Dialect`] gives the bytes (a request, its answer, the start of a request that never
+//! ends), so the same checks drive `zen-server` and `hello-server`. Each check panics with
+//! the server's `label` when the server misbehaves; each loop is bounded and every read has
+//! a timeout, so a broken server fails a test rather than hanging it.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use rustix::net::sockopt;
+
+use super::{exchange, Server};
+
+/// The bytes a protocol is spoken with, as far as the fault checks need them.
+pub struct Dialect {
+    /// One whole request.
+    pub request: &'static [u8],
+    /// The server's answer to [`Dialect::request`].
+    pub answer: &'static [u8],
+    /// The start of a request that [`Dialect::endless_filler`] never finishes.
+    pub endless_start: &'static [u8],
+    /// Bytes that, repeated after [`Dialect::endless_start`], keep the request unfinished.
+    pub endless_filler: &'static [u8],
+}
+
+/// The zen protocol: a question ends at `?`, so words without one never end it.
+pub const ZEN: Dialect = Dialect {
+    request: b"Sparse is better than?",
+    answer: b"dense.",
+    endless_start: b"",
+    endless_filler: b"Beautiful ",
+};
+
+/// HTTP/1.1 as `hello-server` speaks it: a header value that never ends its line.
+pub const HELLO: Dialect = Dialect {
+    request: b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    answer: b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello",
+    endless_start: b"GET / HTTP/1.1\r\nX-Slow: ",
+    endless_filler: b"a",
+};
+
+/// Whether the server has closed `client` (EOF or reset), reading with the socket's timeout.
+pub fn closed_by_server(client: &mut TcpStream) -> bool {
+    match client.read(&mut [0; 64]) {
+        Ok(0) => true,
+        Err(e) => e.kind() == ErrorKind::ConnectionReset,
+        Ok(_) => false,
+    }
+}
+
+/// A client that has one exchange, then says nothing, is closed (the read ends within the
+/// socket's generous timeout), and not before `idle` minus a 10% margin.
+pub fn silent_client_is_closed_after(
+    label: &str,
+    server: &Server,
+    dialect: &Dialect,
+    idle: Duration,
+) {
+    let mut client = server.connect();
+    exchange(&mut client, dialect.request, dialect.answer);
+    let quiet_since = Instant::now();
+    assert!(
+        closed_by_server(&mut client),
+        "{label}: closed after idling"
+    );
+    assert!(
+        quiet_since.elapsed() >= idle.mul_f64(0.9),
+        "{label}: not early"
+    );
+}
+
+/// A client that trickles an endless request, one byte every ~100 ms, is closed: each byte
+/// keeps it from being idle, but the request never ends. The server must give up long
+/// before 200 bytes (20 s).
+pub fn trickling_client_is_closed(label: &str, server: &Server, dialect: &Dialect) {
+    let mut client = server.connect();
+    client.set_nodelay(true).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .unwrap();
+    let filler = dialect.endless_filler.iter().cycle();
+    let trickle = dialect.endless_start.iter().chain(filler).take(200);
+    for (sent, byte) in trickle.enumerate() {
+        if client.write_all(&[*byte]).is_err() {
+            return; // already closed: the write failed
+        }
+        match client.read(&mut [0; 64]) {
+            Ok(0) => return,
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            other => panic!("{label}: unexpected {other:?} after {sent} bytes"),
+        }
+    }
+    panic!("{label}: a trickled request held the connection for 20 s");
+}
+
+/// 1,000 clients reset at random points while 50 good clients ask 20 requests each and get
+/// every answer; the server still serves afterwards.
+pub fn resets_disturb_no_good_client(server: &Server, dialect: &Dialect) {
+    thread::scope(|scope| {
+        for worker in 0..4u64 {
+            scope.spawn(move || {
+                for i in 0..250 {
+                    reset_at_random_point(server, dialect, worker * 1000 + i);
+                }
+            });
+        }
+        good_clients(server, dialect);
+    });
+    exchange(&mut server.connect(), dialect.request, dialect.answer);
+}
+
+/// A client that sends requests until its send buffer is full, because the server has
+/// stopped reading from it (its answers are not being read), does not stop 50 good clients.
+pub fn a_hog_does_not_stop_the_others(label: &str, server: &Server, dialect: &Dialect) {
+    let hog = server.connect();
+    hog.set_write_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let requests = dialect.request.repeat(65_000 / dialect.request.len());
+    let full = (0..1000).any(|_| (&hog).write(&requests).is_err());
+    assert!(full, "{label}: read 65 MB from a client that reads nothing");
+    good_clients(server, dialect);
+    drop(hog);
+}
+
+/// 50 good clients, each asking 20 requests and checking every answer.
+fn good_clients(server: &Server, dialect: &Dialect) {
+    thread::scope(|scope| {
+        for _ in 0..50 {
+            scope.spawn(|| {
+                let mut client = server.connect();
+                for _ in 0..20 {
+                    exchange(&mut client, dialect.request, dialect.answer);
+                }
+            });
+        }
+    });
+}
+
+/// Connects and resets (`SO_LINGER` 0, then close) at a point chosen by `seed`: before
+/// sending, mid-request, after a whole request, or after reading part of an answer.
+fn reset_at_random_point(server: &Server, dialect: &Dialect, seed: u64) {
+    let Ok(mut client) = TcpStream::connect(server.addr) else {
+        return;
+    };
+    let _ = sockopt::set_socket_linger(&client, Some(Duration::ZERO));
+    let requests = dialect.request.repeat(3);
+    let cut = (seed as usize * 7919) % (requests.len() + 1);
+    let _ = client.write_all(&requests[..cut]);
+    if seed.is_multiple_of(4) {
+        client
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let _ = client.read(&mut [0; 3]);
+    }
+    drop(client); // with linger 0: a reset, not a FIN
+}
