@@ -1,6 +1,6 @@
 //! Graceful shutdown, for every architecture: on SIGTERM a server stops accepting, answers
 //! the questions already sent, closes, frees its port and exits 0; a second signal ends it
-//! at once.
+//! at once. Its summary lines at exit carry the zenio runtime's counters where one served.
 
 mod support;
 
@@ -54,6 +54,8 @@ fn sigterm_answers_the_questions_in_flight_then_exits_0_and_frees_the_port() {
         let (code, summary) = server.wait_for_exit();
         assert_eq!(code, Some(0), "{args:?}: {summary}");
         assert!(summary.contains("50 requests"), "{args:?}: {summary}");
+        let on_zenio = args.contains(&"callback") || args.contains(&"coroutine");
+        check_runtime_counters(&format!("{args:?}"), &summary, on_zenio);
         TcpListener::bind(server.addr).expect("the port is free after shutdown");
     }
 }
@@ -71,6 +73,55 @@ fn hello_sigterm_answers_pipelined_requests_then_exits_0() {
         assert_eq!(answers.windows(5).filter(|w| w == b"hello").count(), 10);
         let (code, summary) = server.wait_for_exit();
         assert_eq!(code, Some(0), "{style}: {summary}");
+        check_runtime_counters(style, &summary, true);
+    }
+}
+
+/// The runtime counters a summary line ends with, in this order.
+const COUNTERS: [&str; 8] = [
+    "tasks_spawned",
+    "polls",
+    "reactor_waits",
+    "events",
+    "wakes_local",
+    "wakes_remote",
+    "registrations",
+    "timers_fired",
+];
+
+/// Checks every summary line of `output` (`core 0: 1 connections, 50 requests; runtime:
+/// tasks_spawned=2 ...`): the `; runtime:` part names every counter and holds what must
+/// hold when `on_zenio`, and is absent otherwise.
+fn check_runtime_counters(label: &str, output: &str, on_zenio: bool) {
+    let lines: Vec<&str> = output.lines().filter(|l| l.contains(" requests")).collect();
+    assert!(!lines.is_empty(), "{label}: no summary line in {output:?}");
+    for line in lines {
+        let Some((served, counters)) = line.split_once("; runtime: ") else {
+            assert!(!on_zenio, "{label}: no runtime counters in {line:?}");
+            continue;
+        };
+        assert!(
+            on_zenio,
+            "{label}: runtime counters without zenio: {line:?}"
+        );
+        let pairs: Vec<(&str, u64)> = counters
+            .split(' ')
+            .map(|pair| {
+                let (key, value) = pair.split_once('=').expect("key=value");
+                (key, value.parse().expect("a count"))
+            })
+            .collect();
+        let keys: Vec<&str> = pairs.iter().map(|(key, _)| *key).collect();
+        assert_eq!(keys, COUNTERS, "{label}: {line:?}");
+        let count = |name| pairs.iter().find(|(key, _)| *key == name).unwrap().1;
+        let connections: u64 = served
+            .split_once(": ")
+            .and_then(|(_, rest)| rest.split(' ').next()?.parse().ok())
+            .expect("N connections");
+        // Every connection is a task, polled at least once, as is the accept loop. (Nothing
+        // forces a wait: the clients and the signal may all be there at the first poll.)
+        assert!(count("tasks_spawned") >= connections, "{label}: {line:?}");
+        assert!(count("polls") > connections, "{label}: {line:?}");
     }
 }
 

@@ -3,11 +3,14 @@
 //! Each runtime (one per thread) counts its own work in plain `Cell`s: no atomics, because
 //! only its own thread touches them. Tests use the counters to prove properties such as "a
 //! socket that never blocks is never registered"; benchmarks divide them by the number of
-//! requests. asyncio has no equivalent; the closest is `loop.set_debug(True)`.
+//! requests; the servers print them at exit, as `key=value` pairs named like the fields of
+//! [`Stats`] (its `Display`). asyncio has no equivalent; the closest is
+//! `loop.set_debug(True)`.
 //!
 //! See chapter 10 of the book: `docs/10-measuring.md`.
 
 use std::cell::Cell;
+use std::fmt;
 
 /// A snapshot of one runtime's counters, from [`stats()`](crate::stats()).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -28,6 +31,26 @@ pub struct Stats {
     pub registrations: u64,
     /// Timers that fired.
     pub timers_fired: u64,
+}
+
+/// `tasks_spawned=13 polls=700 reactor_waits=360 ...`: every counter as `field=value`, in
+/// the order of the fields, for a line that scripts can parse.
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "tasks_spawned={} polls={} reactor_waits={} events={} wakes_local={} \
+             wakes_remote={} registrations={} timers_fired={}",
+            self.tasks_spawned,
+            self.polls,
+            self.reactor_waits,
+            self.events,
+            self.wakes_local,
+            self.wakes_remote,
+            self.registrations,
+            self.timers_fired
+        )
+    }
 }
 
 /// The live counters inside a runtime: one `Cell` per field of [`Stats`].

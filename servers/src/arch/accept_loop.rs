@@ -5,7 +5,8 @@
 //! handshake finished before the signal, so their requests are owed an answer too), closes
 //! the listener, waits for the other event loops to close theirs (per-core mode), tells
 //! every connection to finish ([`Stop::begin`]), and waits at most the grace period for the
-//! last connection to close.
+//! last connection to close. The summary it returns carries the runtime's counters, read
+//! then.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -17,7 +18,8 @@ use crate::shutdown::StopPipe;
 use crate::stop::{Stop, Summary};
 
 /// Serves on `listener` with `start(stream, peer)` for each connection until a stop signal
-/// arrives on `pipe`, then winds down (see the module docs). Returns what it served.
+/// arrives on `pipe`, then winds down (see the module docs). Returns what it served, with
+/// this thread's runtime counters.
 pub async fn serve_until_stopped(
     listener: TcpListener,
     pipe: StopPipe,
@@ -61,5 +63,8 @@ pub async fn serve_until_stopped(
     listeners.closed_and_wait_for_all(grace);
     stop.begin();
     let _ = zenio::timeout(grace, stop.all_closed()).await;
-    stop.summary()
+    Summary {
+        runtime: Some(zenio::stats()),
+        ..stop.summary()
+    }
 }
