@@ -42,7 +42,11 @@ pub(crate) fn each_addr<T>(
             Err(error) => last_error = Some(error),
         }
     }
-    Err(last_error.unwrap_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
-    }))
+    Err(last_error.unwrap_or_else(resolved_to_nothing))
+}
+
+/// The error for an address that resolved to no socket address at all, so that nothing
+/// could even be tried.
+pub(crate) fn resolved_to_nothing() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
 }

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use rustix::io::Errno;
 use rustix::net::sockopt;
 
-use super::socket::tcp_socket;
+use super::socket::{resolved_to_nothing, tcp_socket};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::reactor::{AsyncFd, Direction};
 
@@ -47,9 +47,7 @@ impl TcpStream {
                 Err(error) => last_error = Some(error),
             }
         }
-        Err(last_error.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "address resolved to nothing")
-        }))
+        Err(last_error.unwrap_or_else(resolved_to_nothing))
     }
 
     /// `connect(2)` on a non-blocking socket: usually `EINPROGRESS`, then the socket turns

@@ -10,30 +10,23 @@
 use std::cell::Cell;
 use std::io;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use zenio::{Protocol, TcpListener, Transport};
+use zenio::{Protocol, Transport};
 
-use super::accept_loop::serve_until_stopped;
+use super::accept_loop::AcceptLoop;
 use super::{LINGER_LIMIT, LINGER_TIME};
-use crate::limits::{Clock, Limits};
+use crate::limits::Clock;
 use crate::log;
 use crate::protocol::{Flow, Session};
-use crate::shutdown::StopPipe;
 use crate::stop::{sweep_interval, OpenConnection, Stop, Summary};
 
-/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace` (see [`serve_until_stopped`]). A sweeper task closes the connections whose time
-/// has run out (see [`Limits`]). Returns what it served.
-pub async fn serve<S: Session>(
-    listener: TcpListener,
-    pipe: StopPipe,
-    grace: Duration,
-    limits: Limits,
-) -> Summary {
-    let stop = Stop::default();
+/// Serves with a [`SessionProtocol`] per connection until the stop signal (see
+/// [`AcceptLoop`]). A sweeper task closes the connections whose time has run out (see
+/// [`Limits`](crate::limits::Limits)). Returns what it served.
+pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
     let sweeper = {
-        let stop = stop.clone();
+        let (stop, limits) = (accept.stop.clone(), accept.limits);
         zenio::spawn(async move {
             let mut ticks = zenio::interval(sweep_interval(&limits));
             loop {
@@ -42,18 +35,12 @@ pub async fn serve<S: Session>(
             }
         })
     };
-    let summary = serve_until_stopped(
-        listener,
-        pipe,
-        grace,
-        &stop,
-        limits.max_connections,
-        |stream, peer| {
-            let protocol = SessionProtocol::<S>::new(&stop);
+    let summary = accept
+        .serve(|stop, stream, peer| {
+            let protocol = SessionProtocol::<S>::new(stop);
             zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
-        },
-    )
-    .await;
+        })
+        .await;
     sweeper.cancel();
     summary
 }

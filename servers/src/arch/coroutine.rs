@@ -13,47 +13,35 @@
 use std::future::Future;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures_lite::future;
-use zenio::{Sleep, TcpListener, TcpStream};
+use zenio::{Sleep, TcpStream};
 
-use super::accept_loop::serve_until_stopped;
+use super::accept_loop::AcceptLoop;
 use super::{LINGER_LIMIT, LINGER_TIME};
 use crate::limits::{Clock, Expiry, Limits};
 use crate::log;
 use crate::protocol::{Flow, Session};
-use crate::shutdown::StopPipe;
 use crate::stop::{OpenConnection, Stop, Summary};
 
 /// Bytes per read. Small on purpose: the buffer lives in every connection's task, idle or
 /// not, and requests here are short.
 const READ_BUFFER: usize = 1024;
 
-/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace` (see [`serve_until_stopped`]). Returns what it served.
-pub async fn serve<S: Session>(
-    listener: TcpListener,
-    pipe: StopPipe,
-    grace: Duration,
-    limits: Limits,
-) -> Summary {
-    let stop = Stop::default();
-    serve_until_stopped(
-        listener,
-        pipe,
-        grace,
-        &stop,
-        limits.max_connections,
-        |stream, peer| {
+/// Serves with an `async fn` per connection until the stop signal (see [`AcceptLoop`]).
+/// Returns what it served.
+pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
+    let limits = accept.limits;
+    accept
+        .serve(|stop, stream, peer| {
             // Counted as open from now, not from the task's first poll, so that a shutdown
             // starting in between waits for it.
             let open = stop.open_connection();
             let stop = stop.clone();
             zenio::spawn(converse::<S>(stream, peer, stop, open, limits)).detach();
-        },
-    )
-    .await
+        })
+        .await
 }
 
 /// One connection's task.

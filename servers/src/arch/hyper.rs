@@ -30,41 +30,28 @@ use futures_lite::future;
 use hyper::rt::{Read, ReadBufCursor, Write};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use zenio::{TcpListener, TcpStream};
+use zenio::TcpStream;
 
-use super::accept_loop::serve_until_stopped;
+use super::accept_loop::AcceptLoop;
 use crate::hyper_hello::{self, hello};
 use crate::hyper_rt::{HyperIo, ZenioTimer};
-use crate::limits::Limits;
 use crate::log;
-use crate::shutdown::StopPipe;
 use crate::stop::{OpenConnection, Stop, Summary};
 
-/// Serves on `listener` until a stop signal arrives on `pipe`, then winds down for at most
-/// `grace` (see [`serve_until_stopped`]). Returns what it served.
-pub async fn serve(
-    listener: TcpListener,
-    pipe: StopPipe,
-    grace: Duration,
-    limits: Limits,
-) -> Summary {
-    let stop = Stop::default();
-    let http = Rc::new(hyper_hello::http1(ZenioTimer, &limits));
-    serve_until_stopped(
-        listener,
-        pipe,
-        grace,
-        &stop,
-        limits.max_connections,
-        |stream, peer| {
+/// Serves with a hyper connection per client until the stop signal (see [`AcceptLoop`]).
+/// Returns what it served.
+pub async fn serve(accept: AcceptLoop) -> Summary {
+    let http = Rc::new(hyper_hello::http1(ZenioTimer, &accept.limits));
+    let body_time = accept.limits.request;
+    accept
+        .serve(|stop, stream, peer| {
             // Counted as open from now, as in `coroutine`.
             let open = stop.open_connection();
             let http = Rc::clone(&http);
             let stop = stop.clone();
-            zenio::spawn(converse(http, stream, peer, stop, open, limits.request)).detach();
-        },
-    )
-    .await
+            zenio::spawn(converse(http, stream, peer, stop, open, body_time)).detach();
+        })
+        .await
 }
 
 /// One connection's task. `body_time` is how long a request body may take to arrive.

@@ -10,6 +10,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::accept_loop::AcceptLoop;
 use super::{announce, callback, coroutine, hyper, listen::listen_per_core, poll, Arch, Options};
 use crate::limits::Limits;
 use crate::log;
@@ -49,19 +50,13 @@ async fn serve_one<S: Session>(
     grace: Duration,
     limits: Limits,
 ) -> io::Result<Summary> {
-    match arch {
-        Arch::Poll => poll::serve::<S>(listener, pipe, grace, limits),
-        Arch::Callback => {
-            let listener = zenio::TcpListener::from_std(listener)?;
-            Ok(callback::serve::<S>(listener, pipe, grace, limits).await)
-        }
-        Arch::Hyper => {
-            let listener = zenio::TcpListener::from_std(listener)?;
-            Ok(hyper::serve(listener, pipe, grace, limits).await)
-        }
-        _ => {
-            let listener = zenio::TcpListener::from_std(listener)?;
-            Ok(coroutine::serve::<S>(listener, pipe, grace, limits).await)
-        }
+    if arch == Arch::Poll {
+        return poll::serve::<S>(listener, pipe, grace, limits);
     }
+    let accept = AcceptLoop::new(listener, pipe, grace, limits)?;
+    Ok(match arch {
+        Arch::Callback => callback::serve::<S>(accept).await,
+        Arch::Hyper => hyper::serve(accept).await,
+        _ => coroutine::serve::<S>(accept).await,
+    })
 }
