@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::quiet::BUSY_MACHINE;
 use super::report::{self, Table};
 use super::run::SATURATED;
-use super::{goals, Results, Setup};
+use super::{goals, syscalls, Results, Setup};
 
 /// The opening marker.
 pub const BEGIN: &str = "<!-- harness:begin -->";
@@ -117,6 +117,9 @@ pub fn section(
         Ok(_) => say("Not measured in this run.".into()),
         Err(reason) => say(format!("Skipped: {reason}")),
     }
+    say(syscalls::table::markdown(&results.syscalls, &name)
+        .trim_end()
+        .to_string());
     if !plots.is_empty() {
         say("### Plots".into());
         say(plots

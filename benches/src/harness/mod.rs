@@ -18,7 +18,8 @@
 //!   reads wrk's report.
 //! - [`run`]: one measured run; [`schedule`]: the interleaved order and the progress bar;
 //!   [`quiet`]: waiting for a quiet machine, and redoing a disturbed run;
-//!   [`memory`]: RSS per idle connection.
+//!   [`memory`]: RSS per idle connection; [`syscalls`]: syscalls per request under strace,
+//!   beside the runtime's own [`counters`].
 //! - [`stats`]: medians and per-pair ratios; [`report`]: tables and JSON; [`goals`]: the
 //!   issue's goals, checked; [`markdown`]: the docs section; [`plots`]: the SVG plots.
 //! - [`options`]: the flags, and the settings that follow; [`machine`]: what ran it.
@@ -32,6 +33,7 @@
 //! with `waitid(P_PID, WEXITED | WNOWAIT)`, which leaves it a zombie whose CPU time can still
 //! be read. The open-file limit is raised with `setrlimit(RLIMIT_NOFILE)`.
 
+pub mod counters;
 pub mod goals;
 pub mod machine;
 pub mod markdown;
@@ -45,6 +47,7 @@ pub mod run;
 pub mod schedule;
 pub mod servers;
 pub mod stats;
+pub mod syscalls;
 pub mod workloads;
 pub mod wrk;
 
@@ -59,6 +62,7 @@ use machine::Machine;
 use memory::Memory;
 use run::Run;
 use servers::{Bins, Server};
+use syscalls::Syscalls;
 use workloads::Workload;
 
 /// Everything a comparison produced.
@@ -73,6 +77,8 @@ pub struct Results {
     pub runs: Vec<Run>,
     /// The memory measurements (empty if not run), or why they were skipped.
     pub memory: Result<Vec<Memory>, String>,
+    /// Syscalls per request under strace (empty if not run), or why they were skipped.
+    pub syscalls: Result<Vec<Syscalls>, String>,
     /// What the report must say about the setup.
     pub notes: Vec<String>,
 }
@@ -109,12 +115,23 @@ impl Results {
                     m.rss_kb.as_ref().err()?
                 ))
             }));
-            if self.runs.is_empty() && memory.is_empty() {
+            if self.runs.is_empty()
+                && memory.is_empty()
+                && self.syscalls.as_ref().is_ok_and(Vec::is_empty)
+            {
                 failures.push(
                     "nothing ran: no server and workload matched (see --only and the notes)".into(),
                 );
             }
         }
+        failures.extend(self.syscalls.iter().flatten().filter_map(|row| {
+            Some(format!(
+                "syscalls / {} / {}: {}",
+                row.workload,
+                self.name(row.server),
+                row.traced.as_ref().err()?
+            ))
+        }));
         failures
     }
 }
@@ -218,12 +235,17 @@ pub fn compare(setup: &Setup) -> Results {
     if let Err(reason) = &memory {
         eprintln!("compare: memory measurement skipped: {reason}");
     }
+    let syscalls = syscalls::measure_all(setup, &servers);
+    if let Err(reason) = &syscalls {
+        eprintln!("compare: syscalls per request skipped: {reason}");
+    }
     Results {
         machine,
         servers,
         workloads,
         runs,
         memory,
+        syscalls,
         notes,
     }
 }
@@ -247,6 +269,9 @@ pub fn report(setup: &Setup, results: &Results) -> Result<bool, String> {
             let (header, rows) = report::memory_cells(memory, &name);
             println!("{}\n", report::text(&header, &rows));
         }
+    }
+    if let Ok(rows) = &results.syscalls {
+        print!("{}", syscalls::table::text(rows, &name));
     }
     let (header, rows) = goals::cells(results, &tables, &name);
     if !rows.is_empty() {

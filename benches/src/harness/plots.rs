@@ -10,6 +10,8 @@
 //!   workload, the whisker spanning the rounds' spread.
 //! - `latency-WORKLOAD.svg`: p50, p99 and p99.9 latency per server (log scale).
 //! - `memory.svg`: RSS per idle connection per server.
+//! - `syscalls.svg`: syscalls per request per server, for each load (drawn by
+//!   [`syscalls::plot`](super::syscalls::plot)).
 
 use std::path::{Path, PathBuf};
 
@@ -39,7 +41,7 @@ const COLOURS: &[RGBColor] = &[
 type Drawn = Result<(), String>;
 
 /// The colour of server `id`.
-fn colour(results: &Results, id: &str) -> RGBColor {
+pub(super) fn colour(results: &Results, id: &str) -> RGBColor {
     let server = results.servers.iter().find(|s| s.id == id);
     // Per-core rows take the colour of their single-core namesake.
     let base = server.map_or(id, |s| s.id.trim_end_matches("-2"));
@@ -98,6 +100,15 @@ pub fn draw(
                 table.workload.title
             ),
         ));
+    }
+    if let Ok(rows) = &results.syscalls {
+        let path = dir.join("syscalls.svg");
+        if super::syscalls::plot::draw(results, rows, &path)? {
+            written.push((
+                path,
+                "Syscalls per request, per server, for each load (under strace)".into(),
+            ));
+        }
     }
     if let Ok(memory) = &results.memory {
         let bars: Vec<(String, f64, RGBColor)> = memory
@@ -395,7 +406,7 @@ fn memory_bars(bars: &[(String, f64, RGBColor)], path: &Path) -> Drawn {
 }
 
 /// Draws the legend at `position`, inside the plot area.
-fn legend<'a, X: Ranged, Y: Ranged>(
+pub(super) fn legend<'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
 ) -> Drawn {
@@ -409,6 +420,6 @@ fn legend<'a, X: Ranged, Y: Ranged>(
 }
 
 /// A plotters error as text.
-fn err(error: impl std::fmt::Display) -> String {
+pub(super) fn err(error: impl std::fmt::Display) -> String {
     format!("plot: {error}")
 }

@@ -12,6 +12,7 @@ use super::memory::Memory;
 use super::run::Run;
 use super::servers::{Group, Role, Server};
 use super::stats::{summarize, Metric, Spread, Summary};
+use super::syscalls::Syscalls;
 use super::workloads::Workload;
 use super::{Results, Setup};
 
@@ -272,6 +273,10 @@ pub fn json(setup: &Setup, results: &Results) -> Value {
         "servers": results.servers.iter().map(|s| json!({"id": s.id, "name": s.name, "group": s.group.id()})).collect::<Vec<_>>(),
         "summaries": summaries,
         "memory": memory,
+        "syscalls": match &results.syscalls {
+            Ok(rows) => json!(rows.iter().map(Syscalls::json).collect::<Vec<_>>()),
+            Err(reason) => json!({ "skipped": reason }),
+        },
         "runs": results.runs.iter().map(Run::json).collect::<Vec<_>>(),
     })
 }

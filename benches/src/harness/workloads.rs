@@ -1,8 +1,10 @@
 //! The workloads, and the load-generator command line that makes each one.
 //!
 //! Each workload is one closed-loop load: C connections with K requests in flight on each
-//! (`zen-load`), HTTP keep-alive (`wrk` when it is installed, else `http-load`), or a new
-//! HTTP connection per request (`http-load --mode close`; wrk cannot do that). Our generators
+//! (`zen-load`), HTTP keep-alive (`wrk` when it is installed, else `http-load`), a new
+//! HTTP connection per request (`http-load --mode close`; wrk cannot do that), or a
+//! one-question zen conversation per connection (`zen-load --mode close`, for the syscall
+//! counts). A run lasts a number of seconds, or (for the syscall counts) a number of requests. Our generators
 //! check every answer byte for byte and print one JSON object (`--json`); wrk only checks the
 //! status line, so a hello keep-alive run under wrk is checked for non-2xx answers only.
 
@@ -18,6 +20,18 @@ pub enum Load {
     HttpKeepAlive { connections: usize },
     /// A new HTTP connection per request, `connections` of them at once.
     HttpClose { connections: usize },
+    /// A new zen connection per question, `connections` of them at once: connect, ask, read
+    /// the answer, hang up, read the server's EOF.
+    ZenOneQuestion { connections: usize },
+}
+
+/// How long the load generator runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Length {
+    /// This many seconds, after the connections are open.
+    Seconds(f64),
+    /// Until this many requests are answered, with no warmup.
+    Requests(u64),
 }
 
 /// One workload of the comparison.
@@ -37,7 +51,7 @@ impl Workload {
     /// The protocol its servers must speak.
     pub fn proto(&self) -> Proto {
         match self.load {
-            Load::Zen { .. } => Proto::Zen,
+            Load::Zen { .. } | Load::ZenOneQuestion { .. } => Proto::Zen,
             Load::HttpKeepAlive { .. } | Load::HttpClose { .. } => Proto::Hello,
         }
     }
@@ -47,7 +61,8 @@ impl Workload {
         match self.load {
             Load::Zen { connections, .. }
             | Load::HttpKeepAlive { connections }
-            | Load::HttpClose { connections } => connections,
+            | Load::HttpClose { connections }
+            | Load::ZenOneQuestion { connections } => connections,
         }
     }
 
@@ -144,6 +159,18 @@ pub fn generator(
     seconds: f64,
     wrk: bool,
 ) -> Result<(Vec<String>, Output), String> {
+    generator_for(workload, bins, port, Length::Seconds(seconds), wrk)
+}
+
+/// As [`generator`], for `length`: a count of requests is always run by our own
+/// generators, since wrk cannot stop after a count.
+pub fn generator_for(
+    workload: &Workload,
+    bins: &Bins,
+    port: u16,
+    length: Length,
+    wrk: bool,
+) -> Result<(Vec<String>, Output), String> {
     let find = |name: &str| {
         bins.find(name)
             .ok_or_else(|| format!("{name} is not built"))
@@ -151,7 +178,11 @@ pub fn generator(
     let ours = |bin: String, mut args: Vec<String>| {
         let mut argv = vec![bin, "127.0.0.1".into(), "-p".into(), port.to_string()];
         argv.append(&mut args);
-        argv.extend(["--duration".into(), format!("{seconds}"), "--json".into()]);
+        argv.extend(match length {
+            Length::Seconds(seconds) => ["--duration".into(), format!("{seconds}")],
+            Length::Requests(requests) => ["--requests".into(), requests.to_string()],
+        });
+        argv.push("--json".into());
         // Many connections take a while to open and answer: give them longer than the 2 s
         // default before a connection counts as failed.
         if workload.connections() > 1000 {
@@ -159,11 +190,18 @@ pub fn generator(
         }
         (argv, Output::Json)
     };
-    Ok(match workload.load {
-        Load::Zen {
-            connections,
-            pipeline,
-        } => ours(
+    let wrk_seconds = match length {
+        Length::Seconds(seconds) if wrk => Some(seconds),
+        _ => None,
+    };
+    Ok(match (workload.load, wrk_seconds) {
+        (
+            Load::Zen {
+                connections,
+                pipeline,
+            },
+            _,
+        ) => ours(
             find("zen-load")?,
             vec![
                 "--connections".into(),
@@ -172,7 +210,7 @@ pub fn generator(
                 pipeline.to_string(),
             ],
         ),
-        Load::HttpKeepAlive { connections } if wrk => {
+        (Load::HttpKeepAlive { connections }, Some(seconds)) => {
             let argv = [
                 "wrk".to_string(),
                 "-t1".into(),
@@ -183,7 +221,7 @@ pub fn generator(
             ];
             (argv.to_vec(), Output::Wrk)
         }
-        Load::HttpKeepAlive { connections } => ours(
+        (Load::HttpKeepAlive { connections }, None) => ours(
             find("http-load")?,
             vec![
                 "--mode".into(),
@@ -192,8 +230,17 @@ pub fn generator(
                 connections.to_string(),
             ],
         ),
-        Load::HttpClose { connections } => ours(
+        (Load::HttpClose { connections }, _) => ours(
             find("http-load")?,
+            vec![
+                "--mode".into(),
+                "close".into(),
+                "--connections".into(),
+                connections.to_string(),
+            ],
+        ),
+        (Load::ZenOneQuestion { connections }, _) => ours(
+            find("zen-load")?,
             vec![
                 "--mode".into(),
                 "close".into(),
