@@ -44,7 +44,8 @@ pub struct Options {
     #[arg(long)]
     pub quick: bool,
     /// Run only the workloads and servers whose id contains this (each group's baseline still
-    /// runs, for the ratios); the docs are then left alone.
+    /// runs, for the ratios), or one step by name (`memory`, `syscalls`; `syscalls` also runs
+    /// in smoke mode); the docs are then left alone.
     #[arg(long)]
     pub only: Option<String>,
     /// Rounds of interleaved runs (at least 3, except with --smoke).
