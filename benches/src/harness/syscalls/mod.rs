@@ -116,7 +116,7 @@ impl Syscalls {
                         .map(|(name, value)| (name.clone(), json!(value)))
                         .collect::<serde_json::Map<_, _>>(),
                     "runtime_per_request": c.per_request().map(|per| per.into_iter()
-                        .map(|(name, value)| (name.to_string(), json!(value)))
+                        .map(|(title, value)| (title.replace(' ', "_"), json!(value)))
                         .collect::<serde_json::Map<_, _>>()),
                 })),
             }),

@@ -197,4 +197,15 @@ mod tests {
         assert_eq!(cells[0][8], "2.00");
         assert_eq!(cells[1][8], "–");
     }
+
+    #[test]
+    fn the_docs_section_holds_a_table_per_load_or_says_why_not() {
+        let name = |id: &str| id.to_string();
+        let rows = vec![row("floor", &[("recvfrom", 1000)], None)];
+        let section = markdown(&Ok(rows), &name);
+        assert!(section.starts_with("### Syscalls per request\n"));
+        assert!(section.contains("#### zen keep-alive, 1 connection\n\n| server |"));
+        let skipped = markdown(&Err("strace is not installed".into()), &name);
+        assert!(skipped.ends_with("Skipped: strace is not installed.\n\n"));
+    }
 }
