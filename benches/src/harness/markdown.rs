@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::quiet::BUSY_MACHINE;
 use super::report::{self, Table};
 use super::run::SATURATED;
-use super::{goals, syscalls, Results, Setup};
+use super::{goals, memory, soak, syscalls, Results, Setup};
 
 /// The opening marker.
 pub const BEGIN: &str = "<!-- harness:begin -->";
@@ -116,6 +116,40 @@ pub fn section(
         }
         Ok(_) => say("Not measured in this run.".into()),
         Err(reason) => say(format!("Skipped: {reason}")),
+    }
+    say("### C100K".into());
+    match results.c100k.as_deref() {
+        Ok(c100k @ [first, ..]) => {
+            let sources = first.connections.div_ceil(memory::PER_SOURCE);
+            say(format!(
+                "{}. The connections go to one server port, opened one after the other from {sources} source \
+                 addresses (127.B.0.1 and up, {} each: one address has only about 28,000 ephemeral ports), each asked \
+                 one question and its answer checked, then all held open while the server's RSS is read. \
+                 `answered` must be all of them.",
+                report::memory_title(first.connections),
+                report::thousands(memory::PER_SOURCE)
+            ));
+            let (header, rows) = report::memory_cells(c100k, &name);
+            say(report::markdown(&header, &rows));
+        }
+        Ok([]) => say("Not run (full runs only).".into()),
+        Err(reason) => say(format!("Skipped: {reason}")),
+    }
+    say("### Soak".into());
+    if results.soaks.is_empty() {
+        say("Not run (full and quick runs only).".into());
+    } else {
+        say(format!(
+            "Good and hostile load at once, at full speed (issue 7): `zen-load` with {} connections checking every answer, \
+             and twelve threads of hostile clients (resets at random points, slowloris, idle, never-reading, over-long \
+             questions) against a server run with `{}`. A soak passes when the good clients saw no error, every \
+             hostile client was closed as it must be, RSS at the end is within 10% (+1 MiB) of RSS at 5 s, and the \
+             server's open descriptors after the load equal those before it.",
+            soak::GOOD_CONNECTIONS,
+            soak::LIMITS.join(" ")
+        ));
+        let (header, rows) = soak::cells(&results.soaks, &name);
+        say(report::markdown(&header, &rows));
     }
     say(syscalls::table::markdown(&results.syscalls, &name)
         .trim_end()

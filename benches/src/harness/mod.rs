@@ -6,19 +6,22 @@
 //! ```
 //!
 //! A full run builds the release binaries, runs every workload against every server in
-//! interleaved rounds, measures RSS per idle connection and a C10K run, prints a table per
-//! workload, writes every run to `<target>/bench-results/compare.json`, and regenerates the
-//! harness's section of `docs/benchmarks.md` with its plots in `docs/plots/`. `--quick` (2 s
-//! runs, no C10K) and `--smoke` (1 s, one round, three servers; what CI runs through
-//! `tests/harness_smoke.rs`) leave the docs alone. Any wrong answer, failed connection or
-//! empty run fails the harness (non-zero exit), after the report.
+//! interleaved rounds, measures RSS per idle connection, a C10K and a C100K run, soaks
+//! zenio's servers in good and hostile load for a minute each, counts syscalls per request,
+//! prints a table per workload, writes every run to `<target>/bench-results/compare.json`,
+//! and regenerates the harness's section of `docs/benchmarks.md` with its plots in
+//! `docs/plots/`. `--quick` (2 s runs, no C10K or C100K, 10 s soaks) and `--smoke` (1 s, one
+//! round, three servers; what CI runs through `tests/harness_smoke.rs`) leave the docs alone.
+//! Any wrong answer, failed connection or empty run fails the harness (non-zero exit), after
+//! the report.
 //!
 //! - [`servers`]: the catalogue of servers; [`process`]: starting, reading and stopping one.
 //! - [`workloads`]: the workloads, and the load generator's command line for each; [`wrk`]
 //!   reads wrk's report.
 //! - [`run`]: one measured run; [`schedule`]: the interleaved order and the progress bar;
 //!   [`quiet`]: waiting for a quiet machine, and redoing a disturbed run;
-//!   [`memory`]: RSS per idle connection; [`syscalls`]: syscalls per request under strace,
+//!   [`memory`]: RSS per idle connection, and the C100K run; [`soak`]: a minute of good and
+//!   hostile load ([`hostile`]) at once; [`syscalls`]: syscalls per request under strace,
 //!   beside the runtime's own [`counters`].
 //! - [`stats`]: medians and per-pair ratios; [`report`]: tables and JSON; [`goals`]: the
 //!   issue's goals, checked; [`markdown`]: the docs section; [`plots`]: the SVG plots.
@@ -35,6 +38,7 @@
 
 pub mod counters;
 pub mod goals;
+pub mod hostile;
 pub mod machine;
 pub mod markdown;
 pub mod memory;
@@ -46,6 +50,7 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod servers;
+pub mod soak;
 pub mod stats;
 pub mod syscalls;
 pub mod workloads;
@@ -62,6 +67,7 @@ use machine::Machine;
 use memory::Memory;
 use run::Run;
 use servers::{Bins, Server};
+use soak::Soak;
 use syscalls::Syscalls;
 use workloads::Workload;
 
@@ -75,8 +81,14 @@ pub struct Results {
     pub workloads: Vec<Workload>,
     /// Every run.
     pub runs: Vec<Run>,
-    /// The memory measurements (empty if not run), or why they were skipped.
+    /// RSS per idle connection, 10,000 connections (empty if not run), or why it was
+    /// skipped.
     pub memory: Result<Vec<Memory>, String>,
+    /// The C100K run: 100,000 connections, each answered, and RSS per connection (empty if
+    /// not run), or why it was skipped.
+    pub c100k: Result<Vec<Memory>, String>,
+    /// The soak runs (empty if not run).
+    pub soaks: Vec<Soak>,
     /// Syscalls per request under strace (empty if not run), or why they were skipped.
     pub syscalls: Result<Vec<Syscalls>, String>,
     /// What the report must say about the setup.
@@ -107,23 +119,23 @@ impl Results {
                 ))
             })
             .collect();
-        if let Ok(memory) = &self.memory {
-            failures.extend(memory.iter().filter_map(|m| {
+        for held in [&self.memory, &self.c100k] {
+            failures.extend(held.iter().flatten().filter_map(|m| {
                 Some(format!(
-                    "memory / {}: {}",
+                    "{} connections / {}: {}",
+                    m.connections,
                     self.name(m.server),
                     m.rss_kb.as_ref().err()?
                 ))
             }));
-            if self.runs.is_empty()
-                && memory.is_empty()
-                && self.syscalls.as_ref().is_ok_and(Vec::is_empty)
-            {
-                failures.push(
-                    "nothing ran: no server and workload matched (see --only and the notes)".into(),
-                );
-            }
         }
+        failures.extend(self.soaks.iter().filter_map(|soak| {
+            Some(format!(
+                "soak / {}: {}",
+                self.name(soak.server),
+                soak.failure.as_ref()?
+            ))
+        }));
         failures.extend(self.syscalls.iter().flatten().filter_map(|row| {
             Some(format!(
                 "syscalls / {} / {}: {}",
@@ -132,6 +144,17 @@ impl Results {
                 row.traced.as_ref().err()?
             ))
         }));
+        let held_none = |held: &Result<Vec<Memory>, String>| held.as_ref().is_ok_and(Vec::is_empty);
+        if self.runs.is_empty()
+            && held_none(&self.memory)
+            && held_none(&self.c100k)
+            && self.soaks.is_empty()
+            && self.syscalls.as_ref().is_ok_and(Vec::is_empty)
+        {
+            failures.push(
+                "nothing ran: no server and workload matched (see --only and the notes)".into(),
+            );
+        }
         failures
     }
 }
@@ -221,20 +244,36 @@ pub fn compare(setup: &Setup) -> Results {
     }
     let cells = schedule::cells(setup, &servers, &workloads);
     let runs = schedule::run_all(setup, &cells);
-    let memory = if setup.mode == Mode::Smoke {
-        Ok(Vec::new())
-    } else {
-        let chosen: Vec<&Server> = memory::SERVERS
-            .iter()
-            .filter_map(|id| servers.iter().find(|s| s.id == *id))
-            .filter(|s| setup.selected(&[s.id, "memory"]))
-            .collect();
-        let needed = memory::CONNECTIONS as u64 + 256;
-        memory::raise_fd_limit(needed).map(|()| schedule::memory(setup, &chosen))
+    let chosen: Vec<&Server> = memory::SERVERS
+        .iter()
+        .filter_map(|id| servers.iter().find(|s| s.id == *id))
+        .filter(|s| setup.selected(&[s.id, "memory"]))
+        .collect();
+    let hold = |wanted: usize, modes: &[Mode], notes: &mut Vec<String>| {
+        if !modes.contains(&setup.mode) || chosen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let room = memory::room_for(wanted);
+        match &room {
+            Ok((_, Some(reason))) => notes.push(reason.clone()),
+            Ok((_, None)) => {}
+            Err(reason) => eprintln!("compare: {wanted} connections skipped: {reason}"),
+        }
+        room.map(|(connections, _)| schedule::memory(setup, &chosen, connections))
     };
-    if let Err(reason) = &memory {
-        eprintln!("compare: memory measurement skipped: {reason}");
-    }
+    let memory = hold(memory::IDLE, &[Mode::Quick, Mode::Full], &mut notes);
+    let c100k = hold(memory::C100K, &[Mode::Full], &mut notes);
+    let soaks = match soak::length(setup.mode) {
+        Some(length) => {
+            let chosen: Vec<&Server> = soak::SERVERS
+                .iter()
+                .filter_map(|id| servers.iter().find(|s| s.id == *id))
+                .filter(|s| setup.selected(&[s.id, "soak"]))
+                .collect();
+            schedule::soaks(setup, &chosen, length)
+        }
+        None => Vec::new(),
+    };
     let syscalls = syscalls::measure_all(setup, &servers);
     if let Err(reason) = &syscalls {
         eprintln!("compare: syscalls per request skipped: {reason}");
@@ -245,6 +284,8 @@ pub fn compare(setup: &Setup) -> Results {
         workloads,
         runs,
         memory,
+        c100k,
+        soaks,
         syscalls,
         notes,
     }
@@ -260,15 +301,17 @@ pub fn report(setup: &Setup, results: &Results) -> Result<bool, String> {
         let (header, rows) = report::cells(table, &name);
         println!("{}\n", report::text(&header, &rows));
     }
-    if let Ok(memory) = &results.memory {
-        if !memory.is_empty() {
-            println!(
-                "== RSS per idle connection ({} idle zen connections)",
-                memory::CONNECTIONS
-            );
-            let (header, rows) = report::memory_cells(memory, &name);
+    for held in [&results.memory, &results.c100k] {
+        if let Ok(rows @ [first, ..]) = held.as_deref() {
+            println!("== {}", report::memory_title(first.connections));
+            let (header, rows) = report::memory_cells(rows, &name);
             println!("{}\n", report::text(&header, &rows));
         }
+    }
+    if !results.soaks.is_empty() {
+        println!("== Soak: good and hostile load at once");
+        let (header, rows) = soak::cells(&results.soaks, &name);
+        println!("{}\n", report::text(&header, &rows));
     }
     if let Ok(rows) = &results.syscalls {
         print!("{}", syscalls::table::text(rows, &name));

@@ -8,9 +8,10 @@
 
 use serde_json::{json, Value};
 
-use super::memory::Memory;
+use super::memory::{self, Memory};
 use super::run::Run;
 use super::servers::{Group, Role, Server};
+use super::soak::Soak;
 use super::stats::{summarize, Metric, Spread, Summary};
 use super::syscalls::Syscalls;
 use super::workloads::Workload;
@@ -219,35 +220,68 @@ pub fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The memory table's header and rows.
+/// The title of the memory table for `connections` connections.
+pub fn memory_title(connections: usize) -> String {
+    let count = thousands(connections);
+    match connections {
+        memory::IDLE => format!("RSS per idle connection ({count} idle zen connections)"),
+        memory::C100K => format!("C100K: {count} zen connections, each answered once, then idle"),
+        _ => format!("C100K, scaled down to {count} zen connections (see the notes), each answered once, then idle"),
+    }
+}
+
+/// The memory table's header and rows (all rows hold the same number of connections).
 pub fn memory_cells(
     memory: &[Memory],
     name: &dyn Fn(&str) -> String,
 ) -> (Vec<String>, Vec<Vec<String>>) {
-    let header = [
-        "server",
-        "RSS before (kB)",
-        "RSS with 10,000 idle (kB)",
-        "bytes per idle connection",
+    let connections = memory.first().map_or(0, |m| m.connections);
+    let header = vec![
+        "server".to_string(),
+        "answered".into(),
+        "seconds to open and answer all".into(),
+        "RSS before (kB)".into(),
+        format!("RSS with {} open (kB)", thousands(connections)),
+        "bytes per connection".into(),
     ];
     let rows = memory
         .iter()
-        .map(|m| match &m.rss_kb {
-            Ok((before, after)) => vec![
+        .map(|m| {
+            let mut row = vec![
                 name(m.server),
-                before.to_string(),
-                after.to_string(),
-                number(m.per_connection(), 0),
-            ],
-            Err(error) => vec![
-                name(m.server),
-                "–".into(),
-                "–".into(),
-                format!("FAILED: {error}"),
-            ],
+                format!("{} of {}", thousands(m.answered), thousands(m.connections)),
+            ];
+            match &m.rss_kb {
+                Ok((before, after)) => row.extend([
+                    format!("{:.1}", m.seconds),
+                    before.to_string(),
+                    after.to_string(),
+                    number(m.per_connection(), 0),
+                ]),
+                Err(error) => row.extend([
+                    "–".into(),
+                    "–".into(),
+                    "–".into(),
+                    format!("FAILED: {error}"),
+                ]),
+            }
+            row
         })
         .collect();
-    (header.map(String::from).to_vec(), rows)
+    (header, rows)
+}
+
+/// `100000` as `100,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// Everything, as the JSON of `compare.json`.
@@ -256,7 +290,7 @@ pub fn json(setup: &Setup, results: &Results) -> Value {
         .iter()
         .flat_map(|t| t.rows.iter().map(Summary::json))
         .collect();
-    let memory = match &results.memory {
+    let held = |held: &Result<Vec<Memory>, String>| match held {
         Ok(rows) => json!(rows.iter().map(Memory::json).collect::<Vec<_>>()),
         Err(reason) => json!({ "skipped": reason }),
     };
@@ -272,7 +306,9 @@ pub fn json(setup: &Setup, results: &Results) -> Value {
         "workloads": results.workloads.iter().map(|w| json!({"id": w.id, "title": w.title})).collect::<Vec<_>>(),
         "servers": results.servers.iter().map(|s| json!({"id": s.id, "name": s.name, "group": s.group.id()})).collect::<Vec<_>>(),
         "summaries": summaries,
-        "memory": memory,
+        "memory": held(&results.memory),
+        "c100k": held(&results.c100k),
+        "soak": results.soaks.iter().map(Soak::json).collect::<Vec<_>>(),
         "syscalls": match &results.syscalls {
             Ok(rows) => json!(rows.iter().map(Syscalls::json).collect::<Vec<_>>()),
             Err(reason) => json!({ "skipped": reason }),

@@ -16,6 +16,7 @@ use super::memory::{self, Memory};
 use super::quiet;
 use super::run::{self, Run};
 use super::servers::{Group, Role, Server};
+use super::soak::{self, Soak};
 use super::workloads::Workload;
 use super::{Mode, Setup};
 
@@ -93,24 +94,50 @@ pub fn run_all(setup: &Setup, cells: &[Cell]) -> Vec<Run> {
     runs
 }
 
-/// Measures RSS per idle connection for each of `servers`.
-pub fn memory(setup: &Setup, servers: &[&Server]) -> Vec<Memory> {
+/// Measures RSS per connection for each of `servers`, with `connections` open.
+pub fn memory(setup: &Setup, servers: &[&Server], connections: usize) -> Vec<Memory> {
     let bar = progress(servers.len() as u64);
     let rows = servers
         .iter()
         .map(|server| {
-            bar.set_message(format!("memory · {}", server.name));
-            let row = memory::measure(setup, server);
+            bar.set_message(format!("memory · {connections} connections · {}", server.name));
+            let row = memory::measure(setup, server, connections);
             bar.suspend(|| match (row.per_connection(), &row.rss_kb) {
                 (Some(bytes), _) => eprintln!(
-                    "memory {:<24} {bytes:.0} bytes per idle connection",
-                    server.name
+                    "memory {:<24} {bytes:.0} bytes per connection, {} connections answered in {:.1} s",
+                    server.name, row.answered, row.seconds
                 ),
                 (None, Err(error)) => eprintln!("memory {:<24} FAILED: {error}", server.name),
                 (None, Ok(_)) => {}
             });
             bar.inc(1);
             row
+        })
+        .collect();
+    bar.finish_and_clear();
+    rows
+}
+
+/// Soaks each of `servers` for `length`.
+pub fn soaks(setup: &Setup, servers: &[&Server], length: Duration) -> Vec<Soak> {
+    let bar = progress(servers.len() as u64);
+    let rows = servers
+        .iter()
+        .map(|server| {
+            bar.set_message(format!("soak · {} s · {}", length.as_secs(), server.name));
+            let soak = soak::soak(setup, server, length);
+            bar.suspend(|| {
+                let (requests, ..) = soak.good;
+                match &soak.failure {
+                    None => eprintln!(
+                        "soak   {:<24} passed ({requests} good answers)",
+                        server.name
+                    ),
+                    Some(failure) => eprintln!("soak   {:<24} FAILED: {failure}", server.name),
+                }
+            });
+            bar.inc(1);
+            soak
         })
         .collect();
     bar.finish_and_clear();
