@@ -13,7 +13,7 @@
 //! See chapter 7 of the book: `docs/07-callbacks-and-coroutines.md`.
 
 use std::cell::RefCell;
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
@@ -30,31 +30,77 @@ thread_local! {
 }
 
 /// Runs one connection until it closes, then calls `connection_lost`.
-pub(super) async fn drive<P: Protocol>(stream: TcpStream, peer: SocketAddr, mut protocol: P) {
-    let transport = Transport::new(peer);
-    protocol.connection_made(transport.clone());
-    let mut peer_closed = false;
-    let outcome = poll_fn(|cx| {
-        transport.unpark();
-        let poll = poll_connection(&stream, &transport, &mut protocol, &mut peer_closed, cx);
-        if poll.is_pending() {
-            transport.park(cx);
+///
+/// A plain function returning a `poll_fn` that owns the connection, rather than an `async fn`:
+/// an `async fn` keeps its arguments beside the locals it moves them into, so every
+/// connection's task would hold its protocol twice.
+pub(super) fn drive<P: Protocol>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    protocol: P,
+) -> impl Future<Output = ()> {
+    let mut connection = Some(Connection {
+        stream,
+        protocol,
+        transport: Transport::new(peer),
+        peer_closed: false,
+        made: false,
+    });
+    poll_fn(move |cx| {
+        let Some(open) = connection.as_mut() else {
+            return Poll::Ready(()); // polled again after it finished: nothing left to do
+        };
+        if !open.made {
+            open.made = true;
+            open.protocol.connection_made(open.transport.clone());
         }
-        poll
+        open.transport.unpark();
+        let outcome = match poll_connection(open, cx) {
+            Poll::Pending => {
+                open.transport.park(cx);
+                return Poll::Pending;
+            }
+            Poll::Ready(outcome) => outcome,
+        };
+        if let Some(Connection {
+            stream,
+            mut protocol,
+            ..
+        }) = connection.take()
+        {
+            drop(stream);
+            protocol.connection_lost(outcome.err());
+        }
+        Poll::Ready(())
     })
-    .await;
-    drop(stream);
-    protocol.connection_lost(outcome.err());
+}
+
+/// One connection's state, owned by its task.
+struct Connection<P> {
+    /// The socket.
+    stream: TcpStream,
+    /// The user's callbacks.
+    protocol: P,
+    /// The protocol's handle for writing and closing.
+    transport: Transport,
+    /// The peer has sent EOF.
+    peer_closed: bool,
+    /// `connection_made` has been called (on the first poll, in the task).
+    made: bool,
 }
 
 /// One turn of the connection's loop; see the module docs.
 fn poll_connection<P: Protocol>(
-    stream: &TcpStream,
-    transport: &Transport,
-    protocol: &mut P,
-    peer_closed: &mut bool,
+    connection: &mut Connection<P>,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<()>> {
+    let Connection {
+        stream,
+        protocol,
+        transport,
+        peer_closed,
+        ..
+    } = connection;
     loop {
         // 1. Send what the protocol wrote; wait (without reading) if the socket is full.
         if transport.poll_send(stream, cx)?.is_pending() {

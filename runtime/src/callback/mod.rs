@@ -15,6 +15,7 @@ mod transport;
 
 pub use transport::Transport;
 
+use std::future::Future;
 use std::io;
 
 use std::net::SocketAddr;
@@ -61,7 +62,12 @@ where
 
 /// Runs `protocol` on one accepted connection until it closes (asyncio's
 /// `loop.connect_accepted_socket(protocol_factory, sock)`). [`serve`] spawns one of these per
-/// connection; call it yourself to run your own accept loop.
-pub async fn serve_connection<P: Protocol>(stream: TcpStream, peer: SocketAddr, protocol: P) {
-    driver::drive(stream, peer, protocol).await;
+/// connection; call it yourself to run your own accept loop. (A future that owns the
+/// connection; it does nothing until awaited or spawned.)
+pub fn serve_connection<P: Protocol>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    protocol: P,
+) -> impl Future<Output = ()> {
+    driver::drive(stream, peer, protocol)
 }

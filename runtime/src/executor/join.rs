@@ -1,6 +1,7 @@
 //! `JoinHandle`: the way to wait for a spawned task's result, cancel it, or let it run alone.
 //!
-//! Awaiting a `JoinHandle` gives the task's output, or the panic that ended it. Dropping the
+//! Awaiting a `JoinHandle` gives the task's output, or the panic that ended it (a panic ends
+//! its own task only; Rust's panic hook prints it as usual, detached task or not). Dropping the
 //! handle does not cancel the task (it runs on, detached); [`JoinHandle::cancel`] does. This is
 //! the `asyncio.Task` returned by `asyncio.create_task`: `await task`, `task.cancel()`.
 //!
@@ -12,8 +13,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// The output of a task as the executor stores it: the value, or the panic that ended it.
-pub(crate) type TaskOutput<T> = Result<T, Panicked>;
+/// The output of a task as the executor stores it: the value, or the payload of the panic
+/// that ended it (caught by `catch_unwind`).
+pub(crate) type TaskOutput<T> = std::thread::Result<T>;
 
 /// The handle of a task spawned with [`spawn`](crate::spawn).
 #[must_use = "dropping a JoinHandle detaches the task; call .detach() to say so"]
@@ -29,10 +31,6 @@ pub enum JoinError {
     /// The task was cancelled because its runtime's thread exited first.
     Cancelled,
 }
-
-/// A panic caught in a task. If nobody takes it through a `JoinHandle`, dropping it prints a
-/// line, so a panic in a detached task is never silent.
-pub(crate) struct Panicked(Option<Box<dyn Any + Send>>);
 
 impl<T> JoinHandle<T> {
     /// Wraps the handle `async-task` returned.
@@ -71,7 +69,7 @@ impl<T> Future for JoinHandle<T> {
             .expect("JoinHandle polled after it completed");
         Pin::new(task).poll(cx).map(|output| match output {
             Some(Ok(value)) => Ok(value),
-            Some(Err(mut panicked)) => Err(JoinError::Panicked(panicked.take())),
+            Some(Err(payload)) => Err(JoinError::Panicked(payload)),
             None => Err(JoinError::Cancelled),
         })
     }
@@ -126,27 +124,6 @@ impl From<JoinError> for std::io::Error {
     /// is not `Sync`, so it stays behind).
     fn from(error: JoinError) -> std::io::Error {
         std::io::Error::other(error.to_string())
-    }
-}
-
-impl Panicked {
-    /// Wraps a payload caught by `catch_unwind`.
-    pub(crate) fn new(payload: Box<dyn Any + Send>) -> Panicked {
-        Panicked(Some(payload))
-    }
-
-    /// Takes the payload, which also means somebody saw it.
-    fn take(&mut self) -> Box<dyn Any + Send> {
-        self.0.take().expect("a panic payload is taken once")
-    }
-}
-
-impl Drop for Panicked {
-    fn drop(&mut self) {
-        if let Some(payload) = &self.0 {
-            let message = message(payload.as_ref()).unwrap_or("(no message)");
-            eprintln!("zenio: a detached task panicked: {message}; the runtime goes on");
-        }
     }
 }
 

@@ -21,7 +21,7 @@ pub use join::{JoinError, JoinHandle};
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::pin;
 use std::sync::atomic::Ordering;
@@ -35,7 +35,6 @@ use polling::Poller;
 use crate::context::Runtime;
 use crate::stats;
 use crate::trace::trace;
-use join::Panicked;
 use schedule::{MainWaker, Shared, Task};
 
 /// Polls between two looks at the reactor while tasks keep the queue busy.
@@ -85,7 +84,7 @@ impl Executor {
         trace!("spawn task {id}");
         let shared = Arc::clone(&self.shared);
         let (task, handle) = async_task::Builder::new().metadata(id).spawn_local(
-            move |_| catch_panic(id, future),
+            move |_| AssertUnwindSafe(traced(id, future)).catch_unwind(),
             move |task| shared.schedule(task),
         );
         self.push(task);
@@ -197,11 +196,15 @@ impl Drop for Executor {
     }
 }
 
-/// Runs `future`, catching a panic so that it ends this task only; the panic then reaches the
-/// task's `JoinHandle` (or is printed, if nobody holds one).
-async fn catch_panic<F: Future>(id: u64, future: F) -> join::TaskOutput<F::Output> {
-    let mut future = pin!(AssertUnwindSafe(future).catch_unwind());
-    let output = poll_fn(|cx| {
+/// With the `trace` feature, wraps a task's future to print what each poll returned.
+///
+/// Only there: an `async fn` that takes a future stores it twice (once as its argument and
+/// once where it is pinned and polled), which would double every task's size. Without the
+/// feature a task is its future, in `catch_unwind` so that a panic ends that task only.
+#[cfg(feature = "trace")]
+async fn traced<F: Future>(id: u64, future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
         let poll = future.as_mut().poll(cx);
         trace!(
             "task {id} -> {}",
@@ -209,8 +212,13 @@ async fn catch_panic<F: Future>(id: u64, future: F) -> join::TaskOutput<F::Outpu
         );
         poll
     })
-    .await;
-    output.map_err(Panicked::new)
+    .await
+}
+
+/// Without the `trace` feature, a task's future as it is (see the traced version).
+#[cfg(not(feature = "trace"))]
+fn traced<F: Future>(_id: u64, future: F) -> F {
+    future
 }
 
 /// Clears a flag when dropped, even by a panic.

@@ -10,9 +10,10 @@
 //! [`Stop::begin`]; a connection waiting for its next request then answers whatever the
 //! client already sent (a read that does not wait) and closes.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_lite::future;
@@ -25,9 +26,10 @@ use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::stop::{OpenConnection, Stop, Summary};
 
-/// Bytes per read. Small on purpose: the buffer lives in every connection's task, idle or
-/// not, and requests here are short.
-const READ_BUFFER: usize = 1024;
+/// Bytes per read. The buffer lives on the stack of the poll that reads (see
+/// [`read_and_feed`]), never in a connection's task, so its size costs idle connections
+/// nothing.
+const READ_BUFFER: usize = 4096;
 
 /// Serves with an `async fn` per connection until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
@@ -66,7 +68,6 @@ async fn talk<S: Session>(
     stop: &Stop,
     limits: &Limits,
 ) -> io::Result<Option<String>> {
-    let mut buffer = [0; READ_BUFFER];
     let mut output = Vec::new();
     let mut clock = Clock::new(Instant::now());
     let mut watch = Watch {
@@ -75,15 +76,15 @@ async fn talk<S: Session>(
         stop,
     };
     loop {
-        let n = match next_read(stream, &mut buffer, &mut watch, &clock, limits).await? {
-            Next::Bytes(0) => return Ok(session.unfinished_at_eof()),
-            Next::Bytes(n) => n,
+        let flow = match next_read(stream, session, &mut output, &mut watch, &clock, limits).await?
+        {
+            Next::Fed(flow) => flow,
+            Next::Eof => return Ok(session.unfinished_at_eof()),
             Next::IdleAtStop => return Ok(None),
             Next::Expired(why) => {
                 return Err(io::Error::new(io::ErrorKind::TimedOut, why.describe()))
             }
         };
-        let flow = session.feed(&buffer[..n], &mut output);
         clock.on_read(Instant::now(), session.in_request());
         stream.write_all(&output).await?;
         output.clear();
@@ -92,7 +93,9 @@ async fn talk<S: Session>(
             Flow::Close => return Ok(None),
             Flow::Reject => {
                 stream.shutdown(Shutdown::Write)?;
-                let _ = zenio::timeout(LINGER_TIME, discard(stream, &mut buffer)).await;
+                // Rare, so boxed: the lingering close's timer and loop would otherwise
+                // add to every connection's task.
+                let _ = Box::pin(zenio::timeout(LINGER_TIME, discard(stream))).await;
                 return Ok(None);
             }
         }
@@ -112,23 +115,26 @@ struct Watch<'a, F> {
 
 /// What waiting for the next read ended with.
 enum Next {
-    /// A read returned this many bytes (0: EOF).
-    Bytes(usize),
+    /// Bytes came and were fed to the session, which said this; its answers are in `output`.
+    Fed(Flow),
+    /// The client closed its side.
+    Eof,
     /// The server is stopping and nothing more has arrived.
     IdleAtStop,
     /// The connection's time ran out (see [`Limits`]).
     Expired(Expiry),
 }
 
-/// Waits for the next bytes, the stop signal, or the connection's deadline. Once the server
-/// is stopping, only takes what is already there.
+/// Waits for the next bytes (and feeds them to `session`), the stop signal, or the
+/// connection's deadline. Once the server is stopping, only takes what is already there.
 ///
 /// The deadline is checked lazily: `timer` is armed once and re-armed only when it fires
 /// before the (moving) deadline, or when the deadline moves earlier (a request began), so a
 /// busy connection does not touch the timer queue on every request.
-async fn next_read<F: Future<Output = ()> + Unpin>(
+async fn next_read<S: Session, F: Future<Output = ()> + Unpin>(
     stream: &TcpStream,
-    buffer: &mut [u8],
+    session: &mut S,
+    output: &mut Vec<u8>,
     watch: &mut Watch<'_, F>,
     clock: &Clock,
     limits: &Limits,
@@ -138,7 +144,7 @@ async fn next_read<F: Future<Output = ()> + Unpin>(
         if deadline < watch.timer.deadline() {
             watch.timer.reset(deadline);
         }
-        let read = async { Some(stream.read(buffer).await) };
+        let read = poll_fn(|cx| read_and_feed(stream, session, output, cx).map(Some));
         let stopped = async {
             (&mut watch.stopped).await;
             None
@@ -148,24 +154,44 @@ async fn next_read<F: Future<Output = ()> + Unpin>(
             None
         };
         match future::or(read, future::or(stopped, timed_out)).await {
-            Some(result) => return result.map(Next::Bytes),
+            Some(result) => return result,
             None if watch.stop.is_stopping() => break,
             None if Instant::now() >= deadline => return Ok(Next::Expired(why)),
             None => watch.timer.reset(deadline), // fired early: the deadline moved on
         }
     }
-    match stream.try_read(buffer) {
+    let mut buffer = [0; READ_BUFFER];
+    match stream.try_read(&mut buffer) {
         Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Next::IdleAtStop),
-        result => result.map(Next::Bytes),
+        Err(error) => Err(error),
+        Ok(0) => Ok(Next::Eof),
+        Ok(n) => Ok(Next::Fed(session.feed(&buffer[..n], output))),
     }
+}
+
+/// One poll of a read that feeds what it got to `session` at once. The buffer is a local of
+/// this poll, so a connection waiting for its next request holds none: the same trick as the
+/// callback style's shared buffer, inside a coroutine.
+fn read_and_feed<S: Session>(
+    stream: &TcpStream,
+    session: &mut S,
+    output: &mut Vec<u8>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<Next>> {
+    let mut buffer = [0; READ_BUFFER];
+    stream.poll_read_with(cx, &mut buffer).map_ok(|n| match n {
+        0 => Next::Eof,
+        n => Next::Fed(session.feed(&buffer[..n], output)),
+    })
 }
 
 /// The reading half of a lingering close (see [`Flow::Reject`]): discards what the client
 /// still sends, up to [`LINGER_LIMIT`] bytes, until it closes.
-async fn discard(stream: &TcpStream, buffer: &mut [u8]) -> io::Result<()> {
+async fn discard(stream: &TcpStream) -> io::Result<()> {
+    let mut buffer = [0; READ_BUFFER];
     let mut discarded = 0;
     while discarded < LINGER_LIMIT {
-        match stream.read(buffer).await? {
+        match stream.read(&mut buffer).await? {
             0 => break,
             n => discarded += n,
         }
