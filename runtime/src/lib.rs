@@ -72,7 +72,7 @@ pub use net::{
 pub use per_core::{available_cores, pin_to_core, run_per_core};
 pub use reactor::AsyncFd;
 pub use stats::Stats;
-pub use time::{call_later, interval, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
+pub use time::{call_later, interval, now, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};
 
 use std::future::Future;
 

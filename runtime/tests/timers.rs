@@ -1,4 +1,5 @@
-//! Timers: sleeps end in deadline order and never early; `timeout` gives up on a future that
+//! Timers: sleeps end in deadline order and never early; the turn's clock (`zenio::now`)
+//! follows the reactor's waits; `timeout` gives up on a future that
 //! is too slow; `interval` ticks at least a period apart; `call_later` calls back unless
 //! cancelled; a dropped `Sleep` leaves nothing behind in the reactor.
 //!
@@ -54,6 +55,26 @@ fn sleep_never_ends_early() {
             assert!(
                 slept >= duration,
                 "sleep({duration:?}) ended after {slept:?}"
+            );
+        }
+    });
+}
+
+#[test]
+fn the_turns_clock_follows_the_waits_and_never_runs_ahead() {
+    zenio::block_on(async {
+        for ms in [1u64, 5, 20] {
+            let before = Instant::now();
+            zenio::sleep(Duration::from_millis(ms)).await;
+            let turn = zenio::now();
+            // The sleep ended in a later turn, whose wait returned after the deadline.
+            assert!(
+                turn >= before + Duration::from_millis(ms),
+                "{ms} ms: {turn:?} {before:?}"
+            );
+            assert!(
+                turn <= Instant::now(),
+                "the turn's time is never in the future"
             );
         }
     });

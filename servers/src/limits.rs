@@ -4,8 +4,9 @@
 //! A [`Clock`] per connection remembers when it last received bytes and when its current
 //! request began; [`Clock::deadline`] says when it must be closed. Architectures check it
 //! lazily: a coroutine arms one timer and re-arms it only when it fires early, so a busy
-//! connection costs one `Instant::now()` per read, not a timer per request (the trick
-//! tokio's and nginx's timers rely on too).
+//! connection costs one look at the runtime's clock per read (`zenio::now()`, the time of the
+//! loop's turn, which reads no clock), not a timer per request (the trick tokio's and nginx's
+//! timers rely on too).
 
 use std::time::{Duration, Instant};
 

@@ -10,14 +10,14 @@
 //! See chapter 6 of the book: `docs/06-async-tcp.md`.
 
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use rustix::io::Errno;
-use rustix::net::sockopt;
+use rustix::net::{sockopt, RecvFlags, SendFlags};
 
 use super::socket::{resolved_to_nothing, tcp_socket};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
@@ -83,8 +83,7 @@ impl TcpStream {
     /// readiness. `Err(WouldBlock)` means nothing is there. For a last look before closing,
     /// such as answering what a client already sent when the server shuts down.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read, |mut socket| socket.read(buf))
+        self.io.try_io(Direction::Read, |socket| recv(socket, buf))
     }
 
     /// Writes some of `buf` and says how much.
@@ -107,7 +106,7 @@ impl TcpStream {
     pub fn poll_read_with(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let poll = self
             .io
-            .poll_io(Direction::Read, cx, |mut socket| socket.read(buf));
+            .poll_io(Direction::Read, cx, |socket| recv(socket, buf));
         if let Poll::Ready(Ok(n)) = poll {
             if n > 0 && n < buf.len() {
                 self.io.note_short_read();
@@ -119,7 +118,7 @@ impl TcpStream {
     /// Polls one `send` of `buf`.
     pub fn poll_write_with(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io
-            .poll_io(Direction::Write, cx, |mut socket| socket.write(buf))
+            .poll_io(Direction::Write, cx, |socket| send(socket, buf))
     }
 
     /// Shuts down one or both directions (`shutdown(2)`). `Shutdown::Write` sends a FIN: the
@@ -184,6 +183,18 @@ macro_rules! impl_async_read {
             }
         }
     )*};
+}
+
+/// One `recv(2)`, straight to the kernel through rustix: the C library's `recv` is a
+/// thread-cancellation point, which costs two extra calls around every syscall.
+fn recv(socket: &std::net::TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    Ok(rustix::net::recv(socket, buf, RecvFlags::empty())?.0)
+}
+
+/// One `send(2)` with `MSG_NOSIGNAL` (a closed peer is `EPIPE`, not `SIGPIPE`), through
+/// rustix for the same reason as [`recv`].
+fn send(socket: &std::net::TcpStream, buf: &[u8]) -> io::Result<usize> {
+    Ok(rustix::net::send(socket, buf, SendFlags::NOSIGNAL)?)
 }
 
 /// Implements `AsyncWrite` for a type that can lend a `&TcpStream`. `close` sends a FIN.

@@ -41,7 +41,7 @@ pub use async_fd::AsyncFd;
 pub(crate) use source::Direction;
 pub(crate) use timers::TimerKey;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::num::NonZeroUsize;
 use std::os::fd::{AsRawFd, BorrowedFd};
@@ -81,6 +81,8 @@ pub(crate) struct Reactor {
     timers: RefCell<Timers>,
     /// Wakers collected during a wait, woken once no borrow is held; kept to reuse its memory.
     to_wake: RefCell<Vec<Waker>>,
+    /// When the last `epoll_wait` returned: the time of this turn (see [`crate::now`]).
+    now: Cell<Instant>,
 }
 
 impl Reactor {
@@ -95,6 +97,7 @@ impl Reactor {
             )),
             timers: RefCell::new(Timers::default()),
             to_wake: RefCell::new(Vec::new()),
+            now: Cell::new(Instant::now()),
         })
     }
 
@@ -127,6 +130,11 @@ impl Reactor {
     /// Adds a timer; see [`Timers::insert`].
     pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         self.timers.borrow_mut().insert(deadline, waker)
+    }
+
+    /// When the last `epoll_wait` returned; see [`crate::now`].
+    pub(crate) fn now(&self) -> Instant {
+        self.now.get()
     }
 
     /// Points a timer at a new waker; see [`Timers::update`].
@@ -164,6 +172,8 @@ impl Reactor {
             Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(error) => return Err(error.into()),
         }
+        let now = Instant::now();
+        self.now.set(now);
         stats::add(&counters.reactor_waits, 1);
         stats::add(&counters.events, events.len() as u64);
         trace!("epoll_wait returned {} events", events.len());
@@ -193,10 +203,7 @@ impl Reactor {
 
         // 5. Fire due timers, in deadline order.
         if next_timer.is_some() {
-            let fired = self
-                .timers
-                .borrow_mut()
-                .fire_expired(Instant::now(), &mut to_wake);
+            let fired = self.timers.borrow_mut().fire_expired(now, &mut to_wake);
             stats::add(&counters.timers_fired, fired);
         }
 

@@ -1,6 +1,7 @@
 //! Time: sleeping, timeouts, intervals and delayed callbacks.
 //!
-//! All of them rest on [`Sleep`], a timer in the reactor's queue. The reactor passes the time
+//! All of them rest on [`Sleep`], a timer in the reactor's queue, and on the reactor's clock,
+//! read once per turn ([`now`]). The reactor passes the time
 //! to the earliest deadline as the timeout of `epoll_wait(2)`, so timers cost no syscall of
 //! their own. The asyncio names: `asyncio.sleep`, `asyncio.wait_for`, `loop.call_later`.
 //!
@@ -17,6 +18,18 @@ use std::time::{Duration, Instant};
 use futures_lite::future;
 
 use crate::JoinHandle;
+
+/// The time of the runtime's current turn: when its last `epoll_wait` returned.
+///
+/// It costs no clock read. `Instant::now()` is a vDSO call, cheap but not free, and a server
+/// that stamps every read with it pays that on every request. This time lags the real one
+/// by at most one turn of the loop (outside [`block_on`](crate::block_on): since the runtime
+/// last waited), so use it for coarse stamps such as idle deadlines, and `Instant::now()`
+/// for measuring. nginx keeps its time the same way (`ngx_time_update`, once per iteration
+/// of its loop); asyncio's `loop.time()` reads the clock on each call.
+pub fn now() -> Instant {
+    crate::context::with(|rt| rt.reactor.now())
+}
 
 /// Runs `future`, giving up after `duration` (asyncio's `asyncio.wait_for(aw, timeout)`).
 ///

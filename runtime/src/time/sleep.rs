@@ -70,7 +70,13 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if Instant::now() >= self.deadline {
+        // Once queued, the timer is due exactly when the reactor has fired it, which it does
+        // by the turn's time (`crate::now`): no need to read the clock on every poll.
+        let now = match self.timer {
+            Some(_) => crate::time::now(),
+            None => Instant::now(),
+        };
+        if now >= self.deadline {
             self.cancel_timer();
             return Poll::Ready(());
         }

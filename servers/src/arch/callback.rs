@@ -70,7 +70,7 @@ impl<S: Session> SessionProtocol<S> {
             open: stop.open_connection(),
             unfinished: None,
             lingering: None,
-            clock: Rc::new(Cell::new(Clock::new(Instant::now()))),
+            clock: Rc::new(Cell::new(Clock::new(zenio::now()))),
         }
     }
 }
@@ -96,7 +96,7 @@ impl<S: Session> Protocol for SessionProtocol<S> {
         }
         let flow = transport.write_with(|output| self.session.feed(data, output));
         let mut clock = self.clock.get();
-        clock.on_read(Instant::now(), self.session.in_request());
+        clock.on_read(zenio::now(), self.session.in_request());
         self.clock.set(clock);
         match flow {
             Flow::Continue => {}

@@ -10,6 +10,7 @@
 //! [`Stop::begin`]; a connection waiting for its next request then answers whatever the
 //! client already sent (a read that does not wait) and closes.
 
+use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
@@ -26,10 +27,13 @@ use crate::log;
 use crate::protocol::{Flow, Session};
 use crate::stop::{OpenConnection, Stop, Summary};
 
-/// Bytes per read. The buffer lives on the stack of the poll that reads (see
-/// [`read_and_feed`]), never in a connection's task, so its size costs idle connections
-/// nothing.
-const READ_BUFFER: usize = 4096;
+/// Bytes per read: what one thread's connections share (see [`read_and_feed`]).
+const READ_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// The read buffer every coroutine connection of this thread borrows for one poll.
+    static SHARED_BUFFER: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_BUFFER].into());
+}
 
 /// Serves with an `async fn` per connection until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
@@ -69,7 +73,7 @@ async fn talk<S: Session>(
     limits: &Limits,
 ) -> io::Result<Option<String>> {
     let mut output = Vec::new();
-    let mut clock = Clock::new(Instant::now());
+    let mut clock = Clock::new(zenio::now());
     let mut watch = Watch {
         timer: zenio::sleep_until(clock.deadline(limits).0),
         stopped: stop.stopped(),
@@ -85,7 +89,7 @@ async fn talk<S: Session>(
                 return Err(io::Error::new(io::ErrorKind::TimedOut, why.describe()))
             }
         };
-        clock.on_read(Instant::now(), session.in_request());
+        clock.on_read(zenio::now(), session.in_request());
         stream.write_all(&output).await?;
         output.clear();
         match flow {
@@ -160,35 +164,36 @@ async fn next_read<S: Session, F: Future<Output = ()> + Unpin>(
             None => watch.timer.reset(deadline), // fired early: the deadline moved on
         }
     }
-    let mut buffer = [0; READ_BUFFER];
-    match stream.try_read(&mut buffer) {
+    SHARED_BUFFER.with_borrow_mut(|buffer| match stream.try_read(buffer) {
         Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(Next::IdleAtStop),
         Err(error) => Err(error),
         Ok(0) => Ok(Next::Eof),
         Ok(n) => Ok(Next::Fed(session.feed(&buffer[..n], output))),
-    }
+    })
 }
 
-/// One poll of a read that feeds what it got to `session` at once. The buffer is a local of
-/// this poll, so a connection waiting for its next request holds none: the same trick as the
-/// callback style's shared buffer, inside a coroutine.
+/// One poll of a read that feeds what it got to `session` at once. The buffer is borrowed for
+/// this poll only, from one shared by the thread's connections, so a connection waiting for its
+/// next request holds none: the callback style's trick (see `zenio::serve`), inside a
+/// coroutine.
 fn read_and_feed<S: Session>(
     stream: &TcpStream,
     session: &mut S,
     output: &mut Vec<u8>,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<Next>> {
-    let mut buffer = [0; READ_BUFFER];
-    stream.poll_read_with(cx, &mut buffer).map_ok(|n| match n {
-        0 => Next::Eof,
-        n => Next::Fed(session.feed(&buffer[..n], output)),
+    SHARED_BUFFER.with_borrow_mut(|buffer| {
+        stream.poll_read_with(cx, buffer).map_ok(|n| match n {
+            0 => Next::Eof,
+            n => Next::Fed(session.feed(&buffer[..n], output)),
+        })
     })
 }
 
 /// The reading half of a lingering close (see [`Flow::Reject`]): discards what the client
 /// still sends, up to [`LINGER_LIMIT`] bytes, until it closes.
 async fn discard(stream: &TcpStream) -> io::Result<()> {
-    let mut buffer = [0; READ_BUFFER];
+    let mut buffer = [0; 1024];
     let mut discarded = 0;
     while discarded < LINGER_LIMIT {
         match stream.read(&mut buffer).await? {
