@@ -15,6 +15,8 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::report::Table;
@@ -234,31 +236,13 @@ fn cpu(results: &Results, tables: &[&Table], path: &Path, name: &dyn Fn(&str) ->
     let root = SVGBackend::new(path, (260 + 110 * n.max(4) as u32, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let labels: Vec<String> = tables.iter().map(|t| t.workload.id.clone()).collect();
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "server CPU per request ÷ the baseline's, same round (lower is better)",
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top * 1.6)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 0.01 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_desc("ratio to the baseline")
-        .draw()
-        .map_err(err)?;
+    let mut chart = grouped_bars(
+        &root,
+        "server CPU per request ÷ the baseline's, same round (lower is better)",
+        &labels,
+        top * 1.6,
+        "ratio to the baseline",
+    )?;
     let width = 0.8 / servers.len().max(1) as f64;
     for (j, &server) in servers.iter().enumerate() {
         let colour = colour(results, server);
@@ -277,12 +261,8 @@ fn cpu(results: &Results, tables: &[&Table], path: &Path, name: &dyn Fn(&str) ->
                 },
                 None => continue,
             };
-            let x0 = i as f64 - 0.4 + j as f64 * width;
-            bars.push(Rectangle::new(
-                [(x0, 0.0), (x0 + width * 0.9, spread.median.min(top))],
-                colour.filled(),
-            ));
-            let mid = x0 + width * 0.45;
+            bars.push(bar(i, j, width, spread.median.min(top), colour));
+            let mid = i as f64 - 0.4 + (j as f64 + 0.45) * width;
             whiskers.push(PathElement::new(
                 vec![(mid, spread.min.min(top)), (mid, spread.max.min(top))],
                 BLACK.stroke_width(1),
@@ -385,14 +365,7 @@ fn memory_bars(bars: &[(String, f64, RGBColor)], path: &Path) -> Drawn {
         .disable_x_mesh()
         .y_label_formatter(&|v| format!("{v:.0}"))
         .x_labels(bars.len())
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 0.01 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
+        .x_label_formatter(&|x| group_label(&labels, *x))
         .draw()
         .map_err(err)?;
     let rects = bars.iter().enumerate().map(|(i, (_, bytes, colour))| {
@@ -405,9 +378,59 @@ fn memory_bars(bars: &[(String, f64, RGBColor)], path: &Path) -> Drawn {
     root.present().map_err(err)
 }
 
+/// The chart of a bar plot in groups: one group per label along x (group `i` centred on
+/// `i`), y from 0 to `height`, each group named under it.
+pub(super) fn grouped_bars<'a, 'b>(
+    root: &'b DrawingArea<SVGBackend<'a>, Shift>,
+    caption: &str,
+    labels: &[String],
+    height: f64,
+    y_desc: &str,
+) -> Result<ChartContext<'b, SVGBackend<'a>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(50)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..height)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| group_label(labels, *x))
+        .y_desc(y_desc)
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// The label under x = `x`: the name of the group centred there, or nothing between groups.
+fn group_label(labels: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 0.01 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+/// Bar `j` (each `width` wide) of group `i` in a [`grouped_bars`] chart, `value` high.
+pub(super) fn bar(
+    i: usize,
+    j: usize,
+    width: f64,
+    value: f64,
+    colour: RGBColor,
+) -> Rectangle<(f64, f64)> {
+    let x0 = i as f64 - 0.4 + j as f64 * width;
+    Rectangle::new([(x0, 0.0), (x0 + width * 0.9, value)], colour.filled())
+}
+
 /// Draws the legend at `position`, inside the plot area.
-pub(super) fn legend<'a, X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+pub(super) fn legend<'a: 'b, 'b, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'b, SVGBackend<'a>, Cartesian2d<X, Y>>,
     position: SeriesLabelPosition,
 ) -> Drawn {
     chart

@@ -53,13 +53,7 @@ impl Running {
         line.extend(argv.iter().cloned());
         line.extend(["127.0.0.1".into(), "-p".into(), "0".into()]);
         line.extend(extra.iter().map(|s| s.to_string()));
-        let mut child = Command::new(&line[0])
-            .args(&line[1..])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("cannot start {}: {error}", line.join(" ")))?;
+        let mut child = spawn_piped(&line)?;
         let stderr = child
             .stderr
             .take()
@@ -136,6 +130,17 @@ impl Running {
             stderr: join(self.stderr.take()),
         }
     }
+}
+
+/// Starts `argv` with no stdin and with its stdout and stderr piped to us.
+pub fn spawn_piped(argv: &[String]) -> Result<Child, String> {
+    Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("cannot start {}: {error}", argv.join(" ")))
 }
 
 /// Reads lines until EOF on a thread. With `port`, sends the port of the first

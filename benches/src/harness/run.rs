@@ -21,7 +21,7 @@
 //! at ~50% server CPU is resolved to about 0.4%.
 
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use rustix::process::{waitid, Pid, WaitId, WaitIdOptions};
 use serde_json::{json, Value};
 
-use super::process::{cpu_ticks, Running};
+use super::process::{cpu_ticks, spawn_piped, Running};
 use super::quiet::{busy_ticks, BUSY_MACHINE};
 use super::servers::{Group, Server};
 use super::workloads::{self, Output, Workload};
@@ -210,13 +210,7 @@ fn measure(
     if let Some(pin) = setup.generator_pin(group) {
         argv.splice(0..0, pin.iter().cloned());
     }
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|error| format!("cannot start {}: {error}", argv.join(" ")))?;
+    let mut child = spawn_piped(&argv)?;
     let started = Instant::now();
     let busy_before = busy_ticks();
     let read_all = |mut pipe: Box<dyn Read + Send>| {
@@ -293,6 +287,18 @@ fn measure(
         measure.other_cpu = after.saturating_sub(before).saturating_sub(ours) as f64 / hz / wall;
     }
     Ok(measure)
+}
+
+/// What a finished `zen-load` or `http-load` measured, from its output; or why there is
+/// nothing to read (its status and what it said on stderr).
+pub fn generator_result(output: &process::Output) -> Result<Measure, String> {
+    parse_json(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+        format!(
+            "the load generator ({}) gave no result: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+    })
 }
 
 /// Reads `zen-load`'s or `http-load`'s `--json` object.

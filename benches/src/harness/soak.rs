@@ -21,7 +21,6 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -29,8 +28,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use super::hostile::Kind;
-use super::process::{rss_kb, Running};
-use super::run::parse_json;
+use super::process::{rss_kb, spawn_piped, Running};
+use super::run::generator_result;
 use super::servers::{Proto, Server};
 use super::workloads::{self, Load, Workload};
 use super::{Mode, Setup};
@@ -240,13 +239,7 @@ fn load(
 /// and fills in `soak.good`, `soak.seconds` and `soak.rss_kb`.
 fn good_load(argv: &[String], pid: u32, soak: &mut Soak) -> Result<(), String> {
     let started = Instant::now();
-    let mut child = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|error| format!("cannot start {}: {error}", argv[0]))?;
+    let mut child = spawn_piped(argv)?;
     let (mut warm, mut max, mut last) = (None, 0, 0);
     let mut next_sample = started;
     while let Ok(None) = child.try_wait() {
@@ -266,13 +259,7 @@ fn good_load(argv: &[String], pid: u32, soak: &mut Soak) -> Result<(), String> {
     let output = child
         .wait_with_output()
         .map_err(|error| format!("waiting for zen-load: {error}"))?;
-    let measure = parse_json(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
-        format!(
-            "zen-load ({}) gave no result: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )
-    })?;
+    let measure = generator_result(&output)?;
     soak.good = (measure.requests, measure.wrong, measure.errors);
     soak.seconds = measure.seconds;
     Ok(())

@@ -39,7 +39,7 @@ use serde_json::{json, Value};
 
 use super::counters::Counters;
 use super::process::Running;
-use super::run::{judge, parse_json};
+use super::run::{generator_result, judge};
 use super::servers::{Group, Role, Server};
 use super::workloads::{self, Length, Load, Workload};
 use super::{Mode, Setup};
@@ -298,13 +298,7 @@ fn trace(
         .output();
     let counts = tracer.detach()?;
     let ran = ran.map_err(|error| format!("cannot run {}: {error}", argv.join(" ")))?;
-    let measure = parse_json(&String::from_utf8_lossy(&ran.stdout)).ok_or_else(|| {
-        format!(
-            "the load generator ({}) gave no result: {}",
-            ran.status,
-            String::from_utf8_lossy(&ran.stderr).trim()
-        )
-    })?;
+    let measure = generator_result(&ran)?;
     match judge(&measure) {
         Some(failure) => Err(failure),
         None => Ok((measure.requests, counts)),

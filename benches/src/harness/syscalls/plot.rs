@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::table::tables;
 use super::Syscalls;
-use crate::harness::plots::{colour, err, legend};
+use crate::harness::plots::{bar, colour, err, grouped_bars, legend};
 use crate::harness::Results;
 
 /// Draws the plot into `path`; `false` (and no file) if nothing was counted.
@@ -32,31 +32,13 @@ pub fn draw(results: &Results, rows: &[Syscalls], path: &Path) -> Result<bool, S
         .iter()
         .map(|(w, _)| w.id.trim_start_matches("syscalls-").to_string())
         .collect();
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "syscalls per request, by load (under strace; lower is better)",
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..top * 1.5)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round();
-            if (x - i).abs() < 0.01 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        })
-        .y_desc("syscalls per request")
-        .draw()
-        .map_err(err)?;
+    let mut chart = grouped_bars(
+        &root,
+        "syscalls per request, by load (under strace; lower is better)",
+        &labels,
+        top * 1.5,
+        "syscalls per request",
+    )?;
     let width = 0.8 / servers.len() as f64;
     for (j, &server) in servers.iter().enumerate() {
         let colour = colour(results, server);
@@ -65,11 +47,7 @@ pub fn draw(results: &Results, rows: &[Syscalls], path: &Path) -> Result<bool, S
                 .iter()
                 .find(|r| r.server == server)
                 .and_then(|r| total(r))?;
-            let x0 = i as f64 - 0.4 + j as f64 * width;
-            Some(Rectangle::new(
-                [(x0, 0.0), (x0 + width * 0.9, value)],
-                colour.filled(),
-            ))
+            Some(bar(i, j, width, value, colour))
         });
         chart
             .draw_series(bars)
