@@ -37,7 +37,7 @@ struct State {
     /// Tasks waiting for `stopping` or for the last connection to close.
     waiters: RefCell<Slab<Waker>>,
     /// The transports of open callback-style connections, with their clocks.
-    transports: RefCell<Slab<(Transport, Rc<Cell<Clock>>)>>,
+    transports: RefCell<Slab<(Transport, Clock)>>,
     /// Connections open now.
     open: Cell<usize>,
     /// Connections and requests served so far.
@@ -159,7 +159,6 @@ impl Stop {
             .iter()
             .filter_map(|(_, (transport, clock))| {
                 clock
-                    .get()
                     .expired(now, limits)
                     .map(|why| (transport.clone(), why))
             })
@@ -208,8 +207,9 @@ pub struct OpenConnection {
 
 impl OpenConnection {
     /// Remembers a callback connection's transport and clock, so that `begin` can close it
-    /// once idle and `sweep` when its time runs out.
-    pub fn watch(&mut self, transport: Transport, clock: Rc<Cell<Clock>>) {
+    /// once idle and `sweep` when its time runs out. The clock lives here, beside the
+    /// transport, rather than shared through an `Rc`: one allocation fewer per connection.
+    pub fn watch(&mut self, transport: Transport, clock: Clock) {
         if self.stop.is_stopping() {
             transport.close_when_idle();
         }
@@ -220,6 +220,16 @@ impl OpenConnection {
             .borrow_mut()
             .insert((transport, clock));
         self.transport = Some(key);
+    }
+
+    /// Updates the watched connection's clock (see [`watch`](Self::watch)); does nothing
+    /// for a connection that is not watched.
+    pub fn update_clock(&self, update: impl FnOnce(&mut Clock)) {
+        if let Some(key) = self.transport {
+            if let Some((_, clock)) = self.stop.0.transports.borrow_mut().get_mut(key) {
+                update(clock);
+            }
+        }
     }
 
     /// Records how many requests the connection answered.

@@ -7,9 +7,7 @@
 //! shutdown), and `zenio::serve_connection` runs the protocol on each connection. At
 //! shutdown every transport is told to close once idle.
 
-use std::cell::Cell;
 use std::io;
-use std::rc::Rc;
 use std::time::Instant;
 
 use zenio::{Protocol, Transport};
@@ -57,8 +55,6 @@ pub struct SessionProtocol<S> {
     unfinished: Option<String>,
     /// Bytes discarded since the session rejected the client (`None`: not rejected).
     lingering: Option<usize>,
-    /// When bytes last arrived and when the current request began, read by the sweeper.
-    clock: Rc<Cell<Clock>>,
 }
 
 impl<S: Session> SessionProtocol<S> {
@@ -70,7 +66,6 @@ impl<S: Session> SessionProtocol<S> {
             open: stop.open_connection(),
             unfinished: None,
             lingering: None,
-            clock: Rc::new(Cell::new(Clock::new(zenio::now()))),
         }
     }
 }
@@ -78,7 +73,7 @@ impl<S: Session> SessionProtocol<S> {
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
         log::accepted(transport.peer_addr());
-        self.open.watch(transport.clone(), Rc::clone(&self.clock));
+        self.open.watch(transport.clone(), Clock::new(zenio::now()));
         self.transport = Some(transport);
     }
 
@@ -95,9 +90,9 @@ impl<S: Session> Protocol for SessionProtocol<S> {
             return;
         }
         let flow = transport.write_with(|output| self.session.feed(data, output));
-        let mut clock = self.clock.get();
-        clock.on_read(zenio::now(), self.session.in_request());
-        self.clock.set(clock);
+        let in_request = self.session.in_request();
+        self.open
+            .update_clock(|clock| clock.on_read(zenio::now(), in_request));
         match flow {
             Flow::Continue => {}
             Flow::Close => transport.close(),
