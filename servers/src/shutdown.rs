@@ -7,7 +7,9 @@
 //!
 //! The first signal sets [`stopping`] and writes to every [`StopPipe`]: each runtime (or the
 //! watcher thread of a blocking server) then stops accepting, lets its connections finish what
-//! they owe, and exits 0 within the grace period. A second signal exits at once, with status 1.
+//! they owe, and exits 0 within the grace period. A second signal exits at once, with status 1
+//! (in the handler, or, when two signals are handled at the same moment, in a thread that
+//! counts them).
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -15,6 +17,7 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
+use std::{process, thread};
 
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::{flag, low_level::pipe};
@@ -32,6 +35,32 @@ pub fn install() -> io::Result<()> {
         flag::register_conditional_shutdown(signal, 1, &STOPPING)?;
         flag::register(signal, &STOPPING)?;
     }
+    exit_at_a_second_signal()
+}
+
+/// Two signals sent together may be handled at the same moment, on two threads, each
+/// handler checking `STOPPING` before the other sets it: then neither counts as the second.
+/// Every signal also writes a byte to one more self-pipe, and a thread of ours counts them in
+/// ordinary code: at the second byte it exits with status 1, however the two arrived.
+fn exit_at_a_second_signal() -> io::Result<()> {
+    let (mut reader, writer) = UnixStream::pair()?;
+    for signal in SIGNALS {
+        pipe::register(signal, writer.try_clone()?)?;
+    }
+    thread::Builder::new()
+        .name("second-signal".into())
+        .spawn(move || {
+            let mut heard = 0;
+            while let Ok(bytes) = reader.read(&mut [0; 16]) {
+                heard += bytes;
+                if bytes == 0 || heard >= 2 {
+                    break;
+                }
+            }
+            if heard >= 2 {
+                process::exit(1);
+            }
+        })?;
     Ok(())
 }
 

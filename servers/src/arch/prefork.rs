@@ -15,6 +15,7 @@ use std::env;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::process::{self as std_process, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -125,6 +126,10 @@ fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
         .env(PARENT_PID, process::getpid().as_raw_nonzero().to_string())
         .stdin(Stdio::from(socket))
         .stdout(Stdio::piped())
+        // Its own process group, so that Ctrl-C in a terminal (SIGINT to the whole group)
+        // reaches the parent only, which forwards one SIGTERM: a worker that got both would
+        // count them as two signals and exit at once instead of finishing its conversations.
+        .process_group(0)
         .spawn()?;
     let mut output = BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut line = String::new();
