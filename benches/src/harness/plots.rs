@@ -186,17 +186,12 @@ fn throughput(
                 Some((t.workload.connections() as f64, r.median(Metric::Rps)?))
             })
             .collect();
-        let colour = colour(results, row.server);
-        chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(name(row.server))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-            .map_err(err)?;
+        dotted_line(
+            &mut chart,
+            points,
+            colour(results, row.server),
+            name(row.server),
+        )?;
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
     root.present().map_err(err)?;
@@ -331,17 +326,12 @@ fn latency(results: &Results, table: &Table, path: &Path, name: &dyn Fn(&str) ->
         .map_err(err)?;
     for row in &table.rows {
         let points = values(row);
-        let colour = colour(results, row.server);
-        chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
-            .map_err(err)?
-            .label(name(row.server))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
-        chart
-            .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-            .map_err(err)?;
+        dotted_line(
+            &mut chart,
+            points,
+            colour(results, row.server),
+            name(row.server),
+        )?;
     }
     legend(&mut chart, SeriesLabelPosition::LowerRight)?;
     root.present().map_err(err)
@@ -426,6 +416,28 @@ pub(super) fn bar(
 ) -> Rectangle<(f64, f64)> {
     let x0 = i as f64 - 0.4 + j as f64 * width;
     Rectangle::new([(x0, 0.0), (x0 + width * 0.9, value)], colour.filled())
+}
+
+/// Draws `points` as a line with a dot at each point, named `label` in the legend.
+fn dotted_line<'a: 'b, 'b, X, Y>(
+    chart: &mut ChartContext<'b, SVGBackend<'a>, Cartesian2d<X, Y>>,
+    points: Vec<(f64, f64)>,
+    colour: RGBColor,
+    label: String,
+) -> Drawn
+where
+    X: Ranged<ValueType = f64>,
+    Y: Ranged<ValueType = f64>,
+{
+    chart
+        .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(points, colour.stroke_width(2)))
+        .map_err(err)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
+    Ok(())
 }
 
 /// Draws the legend at `position`, inside the plot area.
