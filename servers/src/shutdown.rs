@@ -7,9 +7,8 @@
 //!
 //! The first signal sets [`stopping`] and writes to every [`StopPipe`]: each runtime (or the
 //! watcher thread of a blocking server) then stops accepting, lets its connections finish what
-//! they owe, and exits 0 within the grace period. A second signal exits at once, with status 1
-//! (in the handler, or, when two signals are handled at the same moment, in a thread that
-//! counts them).
+//! they owe, and exits 0 within the grace period. A second signal exits at once, with status 1:
+//! a thread counts the signals on a self-pipe of its own.
 
 use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd};
@@ -28,20 +27,19 @@ const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
 /// Set by the first stop signal.
 static STOPPING: AtomicBool = AtomicBool::new(false);
 
-/// Installs the handlers; call once, before any [`StopPipe`] is made.
+/// Installs the handlers, and the thread that ends the process at a second signal; call
+/// once, before any [`StopPipe`] is made.
 pub fn install() -> io::Result<()> {
     for signal in SIGNALS {
-        // Registered first, so it runs first: on a second signal, STOPPING is already set.
-        flag::register_conditional_shutdown(signal, 1, &STOPPING)?;
         flag::register(signal, &STOPPING)?;
     }
     exit_at_a_second_signal()
 }
 
-/// Two signals sent together may be handled at the same moment, on two threads, each
-/// handler checking `STOPPING` before the other sets it: then neither counts as the second.
-/// Every signal also writes a byte to one more self-pipe, and a thread of ours counts them in
-/// ordinary code: at the second byte it exits with status 1, however the two arrived.
+/// Every stop signal writes a byte to one more self-pipe, and a thread counts them in
+/// ordinary code: at the second it exits with status 1. Counting bytes, rather than looking
+/// at [`STOPPING`] inside a handler, also holds when two signals are handled at the same
+/// moment on two threads, each before the other has set the flag.
 fn exit_at_a_second_signal() -> io::Result<()> {
     let (mut reader, writer) = UnixStream::pair()?;
     for signal in SIGNALS {
@@ -51,15 +49,15 @@ fn exit_at_a_second_signal() -> io::Result<()> {
         .name("second-signal".into())
         .spawn(move || {
             let mut heard = 0;
-            while let Ok(bytes) = reader.read(&mut [0; 16]) {
-                heard += bytes;
-                if bytes == 0 || heard >= 2 {
-                    break;
+            while heard < 2 {
+                match reader.read(&mut [0; 16]) {
+                    Ok(0) => return, // cannot happen: the writers live as long as the process
+                    Ok(bytes) => heard += bytes,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return,
                 }
             }
-            if heard >= 2 {
-                process::exit(1);
-            }
+            process::exit(1);
         })?;
     Ok(())
 }
