@@ -17,37 +17,37 @@ pub struct Chapter02;
 #[doc = include_str!("../../docs/03-the-readiness-loop.md")]
 pub struct Chapter03;
 
-/// Chapter 4: the reactor.
+/// Chapter 6: the reactor.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/04-the-reactor.md")]
+#[doc = include_str!("../../docs/06-the-reactor.md")]
 pub struct Chapter04;
 
-/// Chapter 5: the executor.
+/// Chapter 7: the executor.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/05-the-executor.md")]
+#[doc = include_str!("../../docs/07-the-executor.md")]
 pub struct Chapter05;
 
-/// Chapter 6: async TCP.
+/// Chapter 8: async TCP.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/06-async-tcp.md")]
+#[doc = include_str!("../../docs/08-async-tcp.md")]
 pub struct Chapter06;
 
-/// Chapter 7: callbacks and coroutines.
+/// Chapter 9: callbacks and coroutines.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/07-callbacks-and-coroutines.md")]
+#[doc = include_str!("../../docs/09-callbacks-and-coroutines.md")]
 pub struct Chapter07;
 
-/// Chapter 8: timers.
+/// Chapter 10: timers.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/08-timers.md")]
+#[doc = include_str!("../../docs/10-timers.md")]
 pub struct Chapter08;
 
-/// Chapter 9: many cores.
+/// Chapter 11: many cores.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/09-many-cores.md")]
+#[doc = include_str!("../../docs/11-many-cores.md")]
 pub struct Chapter09;
 
-/// Chapter 10: measuring.
+/// Chapter 12: measuring.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/10-measuring.md")]
+#[doc = include_str!("../../docs/12-measuring.md")]
 pub struct Chapter10;

@@ -8,7 +8,7 @@
 //! `sched_setaffinity(2)` so its caches stay warm. asyncio's version is "the best of both
 //! worlds" of the source documents: an event loop in each of several processes.
 //!
-//! See chapter 9 of the book: `docs/09-many-cores.md`.
+//! See chapter 11 of the book: `docs/11-many-cores.md`.
 
 use std::future::Future;
 use std::io;

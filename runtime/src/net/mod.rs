@@ -5,7 +5,7 @@
 //! already makes the new socket non-blocking and close-on-exec. These are asyncio's
 //! `loop.create_server`/`asyncio.start_server` sockets and its `StreamReader`/`StreamWriter`.
 //!
-//! See chapter 6 of the book: `docs/06-async-tcp.md`.
+//! See chapter 8 of the book: `docs/08-async-tcp.md`.
 
 mod accept_errors;
 mod listener;

@@ -7,7 +7,7 @@
 //! `read_until` and `write_all` work on it. asyncio: the socket behind a `StreamReader` and
 //! `StreamWriter` pair (`reader.read(n)`, `writer.write(data)`).
 //!
-//! See chapter 6 of the book: `docs/06-async-tcp.md`.
+//! See chapter 8 of the book: `docs/08-async-tcp.md`.
 
 use std::future::poll_fn;
 use std::io;

@@ -8,7 +8,7 @@
 //! `sock_recv` has the same shape: try `sock.recv`, on `BlockingIOError` call `add_reader` and
 //! await a future.
 //!
-//! See chapter 4 of the book: `docs/04-the-reactor.md`.
+//! See chapter 6 of the book: `docs/06-the-reactor.md`.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

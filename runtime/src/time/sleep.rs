@@ -5,7 +5,7 @@
 //! Dropping a `Sleep` removes its timer. asyncio's `asyncio.sleep(delay)` does the same with
 //! `loop.call_later(delay, future.set_result, None)`.
 //!
-//! See chapter 8 of the book: `docs/08-timers.md`.
+//! See chapter 10 of the book: `docs/10-timers.md`.
 
 use std::future::Future;
 use std::pin::Pin;
