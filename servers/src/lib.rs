@@ -12,6 +12,7 @@
 
 pub mod arch;
 pub mod cli;
+pub mod conversation;
 pub mod hyper_hello;
 pub mod hyper_rt;
 pub mod limits;

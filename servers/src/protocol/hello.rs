@@ -20,7 +20,7 @@ use httparse::Status;
 use self::chunked::ChunkedDecoder;
 use self::request::{Body, Connection, Rejection, Request};
 pub use self::request::{MAX_HEAD, MAX_HEADERS};
-use super::Flow;
+use super::{Flow, Session};
 
 /// The answer to a request that leaves the connection open, as HTTP/1.1 does by default.
 pub const HELLO: &[u8] =
@@ -49,7 +49,8 @@ const BODY: &[u8] = b"hello";
 /// One connection's side of the hello protocol.
 ///
 /// Call [`feed`](Self::feed) with every chunk of bytes read from the client, write out
-/// what it appended, and call [`finish`](Self::finish) when the client closes.
+/// what it appended, and call [`unfinished_at_eof`](Session::unfinished_at_eof) when the client
+/// closes.
 #[derive(Debug, Default)]
 pub struct HelloSession {
     /// The start of a request head that is split across reads, at most [`MAX_HEAD`] bytes;
@@ -108,17 +109,12 @@ const REFUSE_HEAD_TOO_LARGE: Reply = Reply {
     flow: Flow::Reject,
 };
 
-impl HelloSession {
-    /// Starts a connection with nothing received yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl Session for HelloSession {
     /// Feeds bytes read from the client; appends every answer now owed to `out`.
     ///
     /// All the requests in `input` are answered, in order. Returns [`Flow::Close`] once an
     /// answer that ends the connection has been appended, and from then on ignores input.
-    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
+    fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
         loop {
             match &mut self.state {
                 State::Closed(flow) => return *flow,
@@ -162,7 +158,7 @@ impl HelloSession {
     }
 
     /// Whether a request has begun and not yet been read whole (head or body pending).
-    pub fn in_request(&self) -> bool {
+    fn in_request(&self) -> bool {
         match self.state {
             State::Head => !self.head.is_empty(),
             State::Body { .. } | State::Chunked { .. } => true,
@@ -170,20 +166,20 @@ impl HelloSession {
         }
     }
 
-    /// How many requests this session has answered.
-    pub fn answered(&self) -> u64 {
+    fn answered(&self) -> u64 {
         self.answered
     }
 
-    /// The client closed its side: returns whether it was in the middle of a request.
-    ///
-    /// The session is closed afterwards.
-    pub fn finish(&mut self) -> bool {
+    /// The client closed its side: says so if it was in the middle of a request. The
+    /// session is closed afterwards.
+    fn unfinished_at_eof(&mut self) -> Option<String> {
         let pending = self.in_request();
         self.state = State::Closed(Flow::Close);
-        pending
+        pending.then(|| "part of a request".to_string())
     }
+}
 
+impl HelloSession {
     /// Reads a request head from the front of `input`, continuing any that earlier reads
     /// began. Returns how many bytes of `input` the head took, or `Partial` once all of
     /// `input` has been kept for the next read.

@@ -34,8 +34,9 @@ pub enum Flow {
     Reject,
 }
 
-/// One connection's protocol state, the way every architecture drives it: feed it the bytes
-/// read, write what it appends, and ask it at EOF what was left unfinished.
+/// One connection's protocol state, the way every architecture drives it (through a
+/// [`Conversation`](crate::conversation::Conversation)): feed it the bytes read, write what
+/// it appends, and ask it at EOF what was left unfinished.
 pub trait Session: Default + 'static {
     /// Takes bytes read from the client and appends the answers now owed to `out`.
     fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow;
@@ -49,41 +50,4 @@ pub trait Session: Default + 'static {
 
     /// Whether a request has begun and not ended: the clock of `--question-timeout` runs.
     fn in_request(&self) -> bool;
-}
-
-impl Session for ZenSession {
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow {
-        ZenSession::feed(self, input, out)
-    }
-
-    fn unfinished_at_eof(&mut self) -> Option<String> {
-        self.finish()
-            .map(|partial| format!("b\"{}\"", partial.escape_ascii()))
-    }
-
-    fn answered(&self) -> u64 {
-        ZenSession::answered(self)
-    }
-
-    fn in_request(&self) -> bool {
-        self.in_question()
-    }
-}
-
-impl Session for HelloSession {
-    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Flow {
-        HelloSession::feed(self, input, out)
-    }
-
-    fn unfinished_at_eof(&mut self) -> Option<String> {
-        self.finish().then(|| "part of a request".to_string())
-    }
-
-    fn answered(&self) -> u64 {
-        HelloSession::answered(self)
-    }
-
-    fn in_request(&self) -> bool {
-        HelloSession::in_request(self)
-    }
 }

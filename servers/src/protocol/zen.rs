@@ -10,7 +10,7 @@
 //! The seed's other servers test `data.endswith(b'?')` instead. That glues two questions
 //! that arrive in one read into a single unknown question, so we do not copy it.
 
-use super::Flow;
+use super::{Flow, Session};
 
 /// Every question the server knows, `?` included, with its answer.
 pub const APHORISMS: [(&[u8], &[u8]); 7] = [
@@ -47,7 +47,8 @@ pub fn answer(question: &[u8]) -> &'static [u8] {
 /// One connection's side of the zen conversation.
 ///
 /// Call [`feed`](Self::feed) with every chunk of bytes read from the client, write out
-/// what it appended, and call [`finish`](Self::finish) when the client closes.
+/// what it appended, and call [`unfinished_at_eof`](Session::unfinished_at_eof) when the client
+/// closes.
 #[derive(Debug, Default)]
 pub struct ZenSession {
     /// The start of a question whose `?` has not arrived yet; empty between questions.
@@ -60,17 +61,12 @@ pub struct ZenSession {
     answered: u64,
 }
 
-impl ZenSession {
-    /// Starts a conversation with nothing received yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
+impl Session for ZenSession {
     /// Feeds bytes read from the client; appends every answer now owed to `out`.
     ///
     /// Returns [`Flow::Reject`] after a question longer than [`MAX_QUESTION`], and from
     /// then on ignores its input (returning [`Flow::Close`]).
-    pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
+    fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Flow {
         if self.closed {
             return Flow::Close;
         }
@@ -117,27 +113,26 @@ impl ZenSession {
         }
     }
 
-    /// The client closed its side: returns the question it started but never finished.
-    ///
-    /// Whitespace after the last question does not count, so a client that ends with a
-    /// newline has nothing pending and this returns `None`. The session is closed
-    /// afterwards.
-    pub fn finish(&mut self) -> Option<Vec<u8>> {
+    /// The question the client started but never finished, as a byte string
+    /// (`b"Beautiful is"`). Whitespace after the last question does not count, so a client
+    /// that ends with a newline has nothing pending. The session is closed afterwards.
+    fn unfinished_at_eof(&mut self) -> Option<String> {
         self.closed = true;
         let partial = std::mem::take(&mut self.partial);
-        (!partial.is_empty()).then_some(partial)
+        (!partial.is_empty()).then(|| format!("b\"{}\"", partial.escape_ascii()))
     }
 
-    /// Whether a question has begun and not yet ended (its `?` has not arrived).
-    pub fn in_question(&self) -> bool {
-        !self.partial.is_empty()
-    }
-
-    /// How many questions this session has answered.
-    pub fn answered(&self) -> u64 {
+    fn answered(&self) -> u64 {
         self.answered
     }
 
+    /// Whether a question has begun and not yet ended (its `?` has not arrived).
+    fn in_request(&self) -> bool {
+        !self.partial.is_empty()
+    }
+}
+
+impl ZenSession {
     /// Says goodbye to a client whose question has no end in sight.
     fn close_too_long(&mut self, out: &mut Vec<u8>) -> Flow {
         out.extend_from_slice(TOO_LONG);
@@ -170,7 +165,7 @@ mod tests {
 
     /// A fresh session fed `input` in one read.
     fn ask(input: &[u8]) -> (Vec<u8>, Flow) {
-        converse(&mut ZenSession::new(), &[input])
+        converse(&mut ZenSession::default(), &[input])
     }
 
     /// A question of `length` bytes of `a` before its `?`.
@@ -220,10 +215,10 @@ mod tests {
     #[test]
     fn question_sent_one_byte_at_a_time_is_answered_once() {
         let chunks: Vec<&[u8]> = b"Flat is better than?".chunks(1).collect();
-        let mut session = ZenSession::new();
+        let mut session = ZenSession::default();
         let (out, flow) = converse(&mut session, &chunks);
         assert_eq!((out, flow), (b"nested.".to_vec(), Flow::Continue));
-        assert_eq!(session.finish(), None);
+        assert_eq!(session.unfinished_at_eof(), None);
     }
 
     #[test]
@@ -241,7 +236,7 @@ mod tests {
 
     #[test]
     fn whole_questions_are_answered_without_buffering() {
-        let mut session = ZenSession::new();
+        let mut session = ZenSession::default();
         converse(
             &mut session,
             &[b"Now is better than?", b"Flat is better than?"],
@@ -255,7 +250,7 @@ mod tests {
         assert_eq!(ask(&question), (UNKNOWN.to_vec(), Flow::Continue));
 
         let chunks: Vec<&[u8]> = question.chunks(1000).collect();
-        let (out, flow) = converse(&mut ZenSession::new(), &chunks);
+        let (out, flow) = converse(&mut ZenSession::default(), &chunks);
         assert_eq!((out, flow), (UNKNOWN.to_vec(), Flow::Continue));
     }
 
@@ -276,7 +271,7 @@ mod tests {
 
     #[test]
     fn endless_question_over_many_reads_closes_once_it_passes_the_limit() {
-        let mut session = ZenSession::new();
+        let mut session = ZenSession::default();
         let mut out = Vec::new();
         let kib = [b'a'; 1024];
         for _ in 0..64 {
@@ -299,28 +294,31 @@ mod tests {
     }
 
     #[test]
-    fn finish_returns_an_unfinished_question() {
-        let mut session = ZenSession::new();
+    fn eof_reports_an_unfinished_question() {
+        let mut session = ZenSession::default();
         let (out, _) = converse(&mut session, &[b"Now is better than?\n", b"Beautiful is"]);
         assert_eq!(out, b"never.");
-        assert_eq!(session.finish(), Some(b"Beautiful is".to_vec()));
+        assert_eq!(
+            session.unfinished_at_eof().as_deref(),
+            Some("b\"Beautiful is\"")
+        );
     }
 
     #[test]
-    fn finish_after_only_whitespace_returns_none() {
-        let mut session = ZenSession::new();
+    fn eof_after_only_whitespace_reports_nothing() {
+        let mut session = ZenSession::default();
         converse(&mut session, &[b"Now is better than?", b"\r\n", b" \t"]);
-        assert_eq!(session.finish(), None);
+        assert_eq!(session.unfinished_at_eof(), None);
     }
 
     #[test]
     fn after_close_further_input_produces_nothing() {
-        let mut session = ZenSession::new();
+        let mut session = ZenSession::default();
         let (_, flow) = converse(&mut session, &[&long_question(MAX_QUESTION + 1)]);
         assert_eq!(flow, Flow::Reject);
         let (out, flow) = converse(&mut session, &[b"Now is better than?"]);
         assert_eq!((out, flow), (Vec::new(), Flow::Close));
-        assert_eq!(session.finish(), None);
+        assert_eq!(session.unfinished_at_eof(), None);
     }
 
     /// Questions for the property test: the known ones, and two the server does not know.
@@ -356,7 +354,7 @@ mod tests {
                 chunks.push(chunk);
                 rest = tail;
             }
-            prop_assert_eq!(converse(&mut ZenSession::new(), &chunks), whole);
+            prop_assert_eq!(converse(&mut ZenSession::default(), &chunks), whole);
         }
 
         #[test]
@@ -364,7 +362,7 @@ mod tests {
             soup in proptest::collection::vec(any::<u8>(), 0..70_000),
             cut in 1usize..5_000,
         ) {
-            let mut session = ZenSession::new();
+            let mut session = ZenSession::default();
             let mut out = Vec::new();
             let mut flow = Flow::Continue;
             for chunk in soup.chunks(cut) {

@@ -21,7 +21,7 @@ fn converse(session: &mut HelloSession, chunks: &[&[u8]]) -> (Vec<u8>, Flow) {
 
 /// A fresh session fed `input` in one read.
 fn send(input: &[u8]) -> (Vec<u8>, Flow) {
-    converse(&mut HelloSession::new(), &[input])
+    converse(&mut HelloSession::default(), &[input])
 }
 
 /// Cuts `bytes` into pieces whose sizes repeat `sizes`.
@@ -55,7 +55,7 @@ fn a_get_is_answered_hello_and_the_connection_stays_open() {
 
 #[test]
 fn a_kept_alive_connection_answers_request_after_request() {
-    let (out, flow) = converse(&mut HelloSession::new(), &[GET, GET]);
+    let (out, flow) = converse(&mut HelloSession::default(), &[GET, GET]);
     assert_eq!((out, flow), (HELLO.repeat(2), Flow::Continue));
 }
 
@@ -66,7 +66,7 @@ fn ten_pipelined_requests_in_one_read_get_ten_answers() {
 
 #[test]
 fn a_request_sent_one_byte_at_a_time_is_answered_once_at_its_last_byte() {
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     let mut out = Vec::new();
     let (last, start) = GET.split_last().unwrap();
     for byte in start {
@@ -106,7 +106,7 @@ fn http_1_0_closes_after_the_answer() {
 #[test]
 fn http_1_0_with_keep_alive_stays_open_and_says_so() {
     let request: &[u8] = b"GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n";
-    let (out, flow) = converse(&mut HelloSession::new(), &[request, request]);
+    let (out, flow) = converse(&mut HelloSession::default(), &[request, request]);
     assert_eq!((out, flow), (HELLO_KEEP_ALIVE.repeat(2), Flow::Continue));
 }
 
@@ -119,7 +119,7 @@ fn head_is_answered_with_the_headers_but_not_the_body() {
 
 #[test]
 fn a_body_split_across_reads_is_skipped_before_the_next_request() {
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     let head = b"POST /form HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello";
     let (out, _) = converse(&mut session, &[head]);
     assert!(out.is_empty(), "answered before the body arrived");
@@ -129,7 +129,7 @@ fn a_body_split_across_reads_is_skipped_before_the_next_request() {
 
 #[test]
 fn a_chunked_body_with_extensions_and_trailers_is_skipped_across_reads() {
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     let (out, flow) = converse(
         &mut session,
         &[
@@ -167,7 +167,7 @@ fn nine_kib_of_headers_is_too_large_and_closes() {
     let input = head_of_length(9 * 1024);
     let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Reject);
     assert_eq!(send(&input), expected);
-    let (out, flow) = converse(&mut HelloSession::new(), &split(&input, &[1000]));
+    let (out, flow) = converse(&mut HelloSession::default(), &split(&input, &[1000]));
     assert_eq!((out, flow), expected);
 }
 
@@ -181,12 +181,12 @@ fn a_head_of_exactly_8_kib_is_answered_and_one_byte_more_is_too_large() {
         &[MAX_HEAD - 1, 1],
         &[1, MAX_HEAD],
     ] {
-        let mut session = HelloSession::new();
+        let mut session = HelloSession::default();
         let input = [&longest[..], GET].concat();
         let expected = (HELLO.repeat(2), Flow::Continue);
         assert_eq!(converse(&mut session, &split(&input, sizes)), expected);
 
-        let mut session = HelloSession::new();
+        let mut session = HelloSession::default();
         let expected = (HEAD_TOO_LARGE.to_vec(), Flow::Reject);
         assert_eq!(converse(&mut session, &split(&too_long, sizes)), expected);
     }
@@ -206,37 +206,37 @@ fn more_than_64_header_fields_is_too_large() {
 
 #[test]
 fn after_close_further_feeds_produce_nothing() {
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     converse(&mut session, &[b"NOT HTTP\r\n\r\n"]);
     let (out, flow) = converse(&mut session, &[GET, GET]);
     assert_eq!((out, flow), (Vec::new(), Flow::Reject));
-    assert!(!session.finish());
+    assert_eq!(session.unfinished_at_eof(), None);
 }
 
 #[test]
-fn finish_reports_a_request_cut_short() {
-    let mut session = HelloSession::new();
+fn eof_reports_a_request_cut_short() {
+    let mut session = HelloSession::default();
     converse(&mut session, &[GET, b"GET / HT"]);
-    assert!(session.finish(), "half a head");
+    assert!(session.unfinished_at_eof().is_some(), "half a head");
 
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     converse(
         &mut session,
         &[b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\nhalf"],
     );
-    assert!(session.finish(), "half a body");
+    assert!(session.unfinished_at_eof().is_some(), "half a body");
 }
 
 #[test]
-fn finish_between_requests_reports_nothing() {
-    let mut session = HelloSession::new();
+fn eof_between_requests_reports_nothing() {
+    let mut session = HelloSession::default();
     converse(&mut session, &[GET, GET]);
-    assert!(!session.finish());
+    assert_eq!(session.unfinished_at_eof(), None);
 }
 
 #[test]
 fn whole_requests_are_parsed_without_buffering() {
-    let mut session = HelloSession::new();
+    let mut session = HelloSession::default();
     converse(&mut session, &[GET, &GET.repeat(3)]);
     assert_eq!(session.head.capacity(), 0);
 }
@@ -297,7 +297,7 @@ proptest! {
         sizes in proptest::collection::vec(1usize..40, 1..20),
     ) {
         let whole = send(&stream);
-        prop_assert_eq!(converse(&mut HelloSession::new(), &split(&stream, &sizes)), whole);
+        prop_assert_eq!(converse(&mut HelloSession::default(), &split(&stream, &sizes)), whole);
     }
 
     #[test]
@@ -306,6 +306,6 @@ proptest! {
         sizes in proptest::collection::vec(1usize..40, 1..20),
     ) {
         let whole = send(&input);
-        prop_assert_eq!(converse(&mut HelloSession::new(), &split(&input, &sizes)), whole);
+        prop_assert_eq!(converse(&mut HelloSession::default(), &split(&input, &sizes)), whole);
     }
 }

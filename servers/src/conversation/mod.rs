@@ -1,0 +1,270 @@
+//! The conversation: one connection's policy, written once and sans-I/O.
+//!
+//! A protocol [`Session`] knows questions and answers. Around it, every server has the same
+//! rules for a connection: answers are written before anything more is read (so a client
+//! that never reads cannot make the server buffer without bound); a client silent for too
+//! long, or too slow to finish a request, is closed ([`Limits`]); a client that broke the
+//! protocol gets a *lingering close* (the answer, a FIN, then whatever it still sends is
+//! read and thrown away, for at most [`LINGER_TIME`] and [`LINGER_LIMIT`] bytes, so that
+//! closing with unread input does not make the kernel reset the connection and destroy the
+//! answer); and once the server is stopping, the conversation takes a *last look*: it
+//! answers what has already arrived, without waiting for more, and closes.
+//!
+//! A [`Conversation`] holds those rules and never touches a socket. An architecture feeds
+//! it what happened (bytes read, EOF, a write that took some bytes, an error, the stop
+//! signal, the time) and asks [`Conversation::next`] what to do: write these bytes, shut
+//! down writing, wait for bytes until [`Conversation::deadline`], read without waiting, or
+//! close. The architectures differ only in how they do it: a blocking `recv`, an epoll
+//! loop, callbacks, or `.await`. asyncio leaves these rules to each `Protocol`; nginx keeps
+//! them in its connection module (`ngx_http_set_lingering_close` is the lingering close).
+
+mod clock;
+
+pub use clock::{Clock, Expiry, Limits};
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crate::protocol::{Flow, Session};
+
+/// How long a rejected client (see [`Flow::Reject`]) may keep sending before the server
+/// closes anyway.
+pub const LINGER_TIME: Duration = Duration::from_secs(2);
+
+/// How many bytes a rejected client may still send before the server closes anyway.
+pub const LINGER_LIMIT: usize = 1 << 20;
+
+/// One connection's state between events.
+pub struct Conversation<S> {
+    /// The protocol state.
+    session: S,
+    /// When the connection times out (idle, or a request too slow to arrive).
+    clock: Clock,
+    /// Answers owed to the client; nothing more is read until they are written.
+    output: Vec<u8>,
+    /// How much of `output` has been written.
+    written: usize,
+    /// Where the conversation stands.
+    phase: Phase,
+    /// The server is stopping: read only what has already arrived, then close.
+    stopping: bool,
+}
+
+/// Where a conversation stands.
+enum Phase {
+    /// Reading requests and answering them.
+    Talking,
+    /// The client broke the protocol: after the answer, a FIN, then discard what it sends.
+    Lingering {
+        /// The FIN has been sent.
+        fin_sent: bool,
+        /// Bytes discarded so far.
+        discarded: usize,
+        /// When to stop lingering and close.
+        until: Instant,
+    },
+    /// Close once the output is written.
+    Closing(Ending),
+}
+
+/// What to do next, from [`Conversation::next`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next<'a> {
+    /// Write these bytes (all or some), then report with [`Conversation::wrote`]. If the
+    /// socket is full, wait until it is writable, or until the deadline.
+    Write(&'a [u8]),
+    /// Shut down the write side (send a FIN), then report with [`Conversation::shut_down`].
+    ShutDown,
+    /// Wait for bytes until [`Conversation::deadline`], then report what came with
+    /// [`Conversation::received`] or [`Conversation::eof`], or just ask again when the
+    /// deadline comes.
+    Read,
+    /// Read what has already arrived, without waiting, and report with
+    /// [`Conversation::received`], [`Conversation::eof`] or, if nothing is there,
+    /// [`Conversation::nothing_to_read`].
+    ReadNow,
+    /// Close the socket; [`Conversation::finish`] says how the conversation ended.
+    Close,
+}
+
+/// How a conversation ended, for the log line.
+#[derive(Debug)]
+pub enum Ending {
+    /// The client closed after whole requests, the protocol closed, or the server stopped.
+    Clean,
+    /// The client closed in the middle of a request; this describes what it sent.
+    Unfinished(String),
+    /// Its time ran out.
+    Expired(Expiry),
+    /// A read or write failed.
+    Failed(io::Error),
+}
+
+impl PartialEq for Ending {
+    /// Equal if of the same kind (errors compare by kind), for tests.
+    fn eq(&self, other: &Ending) -> bool {
+        match (self, other) {
+            (Ending::Clean, Ending::Clean) => true,
+            (Ending::Unfinished(a), Ending::Unfinished(b)) => a == b,
+            (Ending::Expired(a), Ending::Expired(b)) => a == b,
+            (Ending::Failed(a), Ending::Failed(b)) => a.kind() == b.kind(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Ending {}
+
+impl<S: Session> Conversation<S> {
+    /// A conversation with a client that connected at `now`.
+    pub fn new(now: Instant, limits: &Limits) -> Conversation<S> {
+        Conversation {
+            session: S::default(),
+            clock: Clock::new(now, limits),
+            output: Vec::new(),
+            written: 0,
+            phase: Phase::Talking,
+            stopping: false,
+        }
+    }
+
+    /// What to do now. Time is an input: past the deadline, the conversation closes.
+    pub fn next(&mut self, now: Instant) -> Next<'_> {
+        if now >= self.deadline() {
+            self.expire();
+        }
+        if self.written < self.output.len() {
+            return Next::Write(&self.output[self.written..]);
+        }
+        match self.phase {
+            Phase::Closing(_) => Next::Close,
+            Phase::Lingering {
+                fin_sent: false, ..
+            } => Next::ShutDown,
+            _ if self.stopping => Next::ReadNow,
+            _ => Next::Read,
+        }
+    }
+
+    /// When the conversation closes unless something happens first: its clock's deadline
+    /// (see [`Limits`]), or the end of a lingering close.
+    pub fn deadline(&self) -> Instant {
+        match self.phase {
+            Phase::Lingering { until, .. } => until,
+            _ => self.clock.deadline().0,
+        }
+    }
+
+    /// Bytes arrived at `now`: the session answers them (or, lingering, they are dropped).
+    pub fn received(&mut self, bytes: &[u8], now: Instant, limits: &Limits) {
+        match &mut self.phase {
+            Phase::Talking => {
+                let flow = self.session.feed(bytes, &mut self.output);
+                self.clock.on_read(now, self.session.in_request(), limits);
+                match flow {
+                    Flow::Continue => {}
+                    Flow::Close => self.phase = Phase::Closing(Ending::Clean),
+                    Flow::Reject => {
+                        self.phase = Phase::Lingering {
+                            fin_sent: false,
+                            discarded: 0,
+                            until: now + LINGER_TIME,
+                        }
+                    }
+                }
+            }
+            Phase::Lingering { discarded, .. } => {
+                *discarded += bytes.len();
+                if *discarded > LINGER_LIMIT {
+                    self.phase = Phase::Closing(Ending::Clean);
+                }
+            }
+            Phase::Closing(_) => {}
+        }
+    }
+
+    /// The client closed its side.
+    pub fn eof(&mut self) {
+        match self.phase {
+            Phase::Talking => {
+                let ending = match self.session.unfinished_at_eof() {
+                    Some(unfinished) => Ending::Unfinished(unfinished),
+                    None => Ending::Clean,
+                };
+                self.phase = Phase::Closing(ending);
+            }
+            Phase::Lingering { .. } => self.phase = Phase::Closing(Ending::Clean),
+            Phase::Closing(_) => {}
+        }
+    }
+
+    /// The last look ([`Next::ReadNow`]) found nothing: the conversation is over.
+    pub fn nothing_to_read(&mut self) {
+        if !matches!(self.phase, Phase::Closing(_)) {
+            self.phase = Phase::Closing(Ending::Clean);
+        }
+    }
+
+    /// A write took `n` bytes of what [`Next::Write`] offered.
+    pub fn wrote(&mut self, n: usize) {
+        self.written += n;
+        if self.written >= self.output.len() {
+            self.output.clear();
+            self.written = 0;
+        }
+    }
+
+    /// The FIN that [`Next::ShutDown`] asked for is sent.
+    pub fn shut_down(&mut self) {
+        if let Phase::Lingering { fin_sent, .. } = &mut self.phase {
+            *fin_sent = true;
+        }
+    }
+
+    /// A read or write failed: close at once, writing nothing more.
+    pub fn failed(&mut self, error: io::Error) {
+        self.output.clear();
+        self.written = 0;
+        self.phase = Phase::Closing(Ending::Failed(error));
+    }
+
+    /// The server is stopping: from now on, read only what has already arrived.
+    pub fn stop(&mut self) {
+        self.stopping = true;
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// Requests answered so far, for the server's summary.
+    pub fn answered(&self) -> u64 {
+        self.session.answered()
+    }
+
+    /// How the conversation ended (after [`Next::Close`]; before, it is [`Ending::Clean`]).
+    pub fn finish(self) -> Ending {
+        match self.phase {
+            Phase::Closing(ending) => ending,
+            _ => Ending::Clean,
+        }
+    }
+
+    /// The deadline passed: lingering ends cleanly, talking ends as expired, and what was
+    /// still owed is dropped (the client is not reading it).
+    fn expire(&mut self) {
+        self.output.clear();
+        self.written = 0;
+        match self.phase {
+            Phase::Talking => {
+                self.phase = Phase::Closing(Ending::Expired(self.clock.deadline().1));
+            }
+            Phase::Lingering { .. } => self.phase = Phase::Closing(Ending::Clean),
+            Phase::Closing(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
