@@ -276,3 +276,28 @@ fn write_eof_with_nothing_buffered_sends_the_fin_at_once() -> io::Result<()> {
         Ok(())
     }))?
 }
+
+#[test]
+fn abort_closes_at_once_dropping_output_the_peer_never_read() -> io::Result<()> {
+    let seen = Seen::default();
+    zenio::block_on(zenio::timeout(NO_HANG, async {
+        let (addr, server) = start(&seen)?;
+        let _client = blocking_client(addr)?; // connects, and never reads
+        wait_until("connected", || seen.transports.borrow().len() == 1).await?;
+
+        // More than the socket buffers can take: without abort, `close` would wait forever
+        // for this to be sent.
+        let transport = seen.transports.borrow()[0].clone();
+        transport.write(&vec![b'x'; 64 << 20]);
+        wait_until("sending stalled", || {
+            transport.write_buffer_size() < 64 << 20
+        })
+        .await?;
+        transport.abort();
+        assert_eq!(transport.write_buffer_size(), 0);
+        wait_until("closed", || seen.lost.borrow().len() == 1).await?;
+        assert_eq!(*seen.lost.borrow(), vec![None]);
+        server.cancel();
+        Ok(())
+    }))?
+}

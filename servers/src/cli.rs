@@ -9,7 +9,7 @@ use std::process;
 use clap::Args;
 
 use crate::arch::Options;
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use std::time::Duration;
 
 /// The first address `host` resolves to, with `port`.

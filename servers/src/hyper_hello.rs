@@ -14,7 +14,7 @@ use hyper::rt::Timer;
 use hyper::server::conn::http1;
 use hyper::{Request, Response};
 
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use crate::protocol::hello::MAX_HEAD;
 
 /// The body of every answer.

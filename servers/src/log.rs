@@ -10,6 +10,8 @@ use std::net::SocketAddr;
 
 use tracing::{info, Level};
 
+use crate::conversation::Ending;
+
 /// Sends `tracing` output to stderr: `INFO` and up with `-v`, `WARN` and up without.
 pub fn init(verbose: bool) {
     let level = if verbose { Level::INFO } else { Level::WARN };
@@ -39,11 +41,12 @@ pub fn accepted(peer: SocketAddr) {
 }
 
 /// A conversation ended: at EOF (with or without an unfinished request), after the protocol
-/// closed it, or with an error.
-pub fn closed(peer: SocketAddr, outcome: io::Result<Option<String>>) {
-    match outcome {
-        Ok(None) => info!("Client {peer} closed socket normally"),
-        Ok(Some(unfinished)) => info!("Client {peer} sent {unfinished} but then closed"),
-        Err(error) => info!("Client {peer} error: {error}"),
+/// or the server closed it, when its time ran out, or with an error.
+pub fn closed(peer: SocketAddr, ending: Ending) {
+    match ending {
+        Ending::Clean => info!("Client {peer} closed socket normally"),
+        Ending::Unfinished(unfinished) => info!("Client {peer} sent {unfinished} but then closed"),
+        Ending::Expired(why) => info!("Client {peer} error: {}", why.describe()),
+        Ending::Failed(error) => info!("Client {peer} error: {error}"),
     }
 }

@@ -24,8 +24,8 @@ use tokio::runtime::Builder;
 use zenio_benches::peer::listeners;
 use zenio_servers::arch::announce;
 use zenio_servers::cli::fail;
+use zenio_servers::conversation::Limits;
 use zenio_servers::hyper_hello::{self, hello};
-use zenio_servers::limits::Limits;
 
 /// Serves the hello protocol with hyper on tokio (a benchmark peer).
 #[derive(Parser)]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use zenio_servers::protocol::hello::HELLO_THEN_CLOSE;
 use zenio_servers::protocol::zen::ZenSession;
+use zenio_servers::protocol::Session;
 
 use super::driver::run;
 use super::plan::{Length, Plan};
@@ -48,7 +49,7 @@ fn server(serve: fn(TcpStream) -> io::Result<()>) -> io::Result<SocketAddr> {
 
 /// The real zen protocol.
 fn zen(mut stream: TcpStream) -> io::Result<()> {
-    let (mut session, mut buf, mut out) = (ZenSession::new(), [0; 4096], Vec::new());
+    let (mut session, mut buf, mut out) = (ZenSession::default(), [0; 4096], Vec::new());
     loop {
         let read = stream.read(&mut buf)?;
         if read == 0 {

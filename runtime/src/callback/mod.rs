@@ -20,7 +20,7 @@ use std::io;
 
 use std::net::SocketAddr;
 
-use crate::{spawn, TcpListener, TcpStream};
+use crate::{spawn, AcceptAction, TcpListener, TcpStream, ACCEPT_PAUSE};
 
 /// A connection's behaviour, called by its task (asyncio's `asyncio.Protocol`).
 pub trait Protocol: 'static {
@@ -47,16 +47,25 @@ pub trait Protocol: 'static {
 /// Accepts connections on `listener` forever, running a new `factory()` protocol on each
 /// (asyncio's `loop.create_server(factory, host, port)` followed by `serve_forever()`).
 ///
-/// Accept errors are handled by [`TcpListener::accept_next`]: only an error of the listener
-/// itself ends `serve`.
+/// Accept errors are sorted by [`AcceptAction`]: a connection that died in the queue is
+/// skipped; running out of descriptors or memory pauses accepting for [`ACCEPT_PAUSE`] at a
+/// time, silently (asyncio logs it; zenio prints nothing, so write your own accept loop with
+/// [`AcceptAction`] to report it, as `zenio-servers` does); only an error of the listener
+/// itself ends `serve`, and is returned.
 pub async fn serve<P, F>(listener: TcpListener, mut factory: F) -> io::Result<()>
 where
     P: Protocol,
     F: FnMut() -> P,
 {
     loop {
-        let (stream, peer) = listener.accept_next().await?;
-        spawn(serve_connection(stream, peer, factory())).detach();
+        match listener.accept().await {
+            Ok((stream, peer)) => spawn(serve_connection(stream, peer, factory())).detach(),
+            Err(error) => match AcceptAction::of(&error) {
+                AcceptAction::Skip => {}
+                AcceptAction::Pause => crate::sleep(ACCEPT_PAUSE).await,
+                AcceptAction::Fatal => return Err(error),
+            },
+        }
     }
 }
 

@@ -86,6 +86,14 @@ impl Transport {
         self.wake_task();
     }
 
+    /// Closes the connection at once, dropping whatever is written and not yet sent
+    /// (asyncio's `transport.abort()`): for a peer that stopped reading.
+    pub fn abort(&self) {
+        self.state.output.borrow_mut().clear();
+        self.state.sent.set(0);
+        self.close();
+    }
+
     /// Closes the connection once it is idle: whatever the peer has already sent is read
     /// (with reads that do not wait) and handed to the protocol, its answers are sent, and
     /// then the connection closes. For graceful shutdown: no question already asked goes

@@ -7,7 +7,6 @@
 //!
 //! See chapter 8 of the book: `docs/08-async-tcp.md`.
 
-use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -17,7 +16,7 @@ use futures_lite::Stream;
 use rustix::net::sockopt;
 
 use super::socket::{each_addr, tcp_socket, NONBLOCK_CLOEXEC};
-use super::{AcceptAction, TcpStream, ACCEPT_PAUSE};
+use super::TcpStream;
 use crate::reactor::{AsyncFd, Direction};
 
 /// Connections the kernel may queue before `accept` (capped by `net.core.somaxconn`).
@@ -27,8 +26,6 @@ const BACKLOG: i32 = 4096;
 pub struct TcpListener {
     /// The listening socket.
     io: AsyncFd<std::net::TcpListener>,
-    /// `accept_next` is pausing after running out of descriptors (it says so once).
-    starved: Cell<bool>,
 }
 
 impl TcpListener {
@@ -50,7 +47,6 @@ impl TcpListener {
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: AsyncFd::new(listener)?,
-            starved: Cell::new(false),
         })
     }
 
@@ -65,42 +61,12 @@ impl TcpListener {
         rustix::net::listen(&fd, BACKLOG)?;
         Ok(TcpListener {
             io: AsyncFd::from_nonblocking(std::net::TcpListener::from(fd)),
-            starved: Cell::new(false),
         })
     }
 
     /// Accepts one connection, waiting for it if none is queued.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         poll_fn(|cx| self.poll_accept(cx)).await
-    }
-
-    /// Accepts the next connection, riding out errors the way a server should (see
-    /// [`AcceptAction`]): skips connections that died in the queue, and pauses for
-    /// [`ACCEPT_PAUSE`] at a time when the process is out of descriptors (printing one line
-    /// when that starts and one when it ends). Returns an error only when the listener itself
-    /// is broken.
-    pub async fn accept_next(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        loop {
-            let error = match self.accept().await {
-                Ok(accepted) => {
-                    if self.starved.replace(false) {
-                        eprintln!("zenio: accepting again");
-                    }
-                    return Ok(accepted);
-                }
-                Err(error) => error,
-            };
-            match AcceptAction::of(&error) {
-                AcceptAction::Skip => {}
-                AcceptAction::Pause => {
-                    if !self.starved.replace(true) {
-                        eprintln!("zenio: accept failed ({error}); pausing until it works again");
-                    }
-                    crate::sleep(ACCEPT_PAUSE).await;
-                }
-                AcceptAction::Fatal => return Err(error),
-            }
-        }
     }
 
     /// Accepts a connection that is already queued, without waiting: one `accept4`, whatever

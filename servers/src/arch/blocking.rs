@@ -1,109 +1,107 @@
-//! One conversation with blocking calls: `recv`, feed the session, `sendall`, repeat.
+//! One conversation with blocking calls: `recv`, feed the conversation, `send`, repeat.
 //!
 //! This is the seed's `handle_conversation`, shared by the `serial`, `threads` and
 //! `prefork` architectures: while it waits in `recv`, its thread (or process) can do
-//! nothing else. It also holds what their shutdown needs: a read timeout (`STOP_CHECK`),
-//! so that an idle conversation notices the stop signal, and the stop watcher thread.
+//! nothing else. Every read and write waits at most [`STOP_CHECK`], so that a waiting
+//! conversation still notices its deadline and the server's stop. This file also holds
+//! the stop watcher, the thread that hears the stop signal for a blocking server.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::process;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{LINGER_LIMIT, LINGER_TIME};
-use crate::limits::{Clock, Limits};
-use crate::log;
-use crate::protocol::{Flow, Session};
-use crate::shutdown::StopPipe;
+use rustix::net::RecvFlags;
 
-/// How long a blocking read waits before checking whether the server is stopping.
+use crate::conversation::{Conversation, Limits, Next};
+use crate::log;
+use crate::protocol::Session;
+use crate::shutdown::{Stage, StopSignal, Stopping};
+
+/// How long a blocking read or write waits before looking at the time and the stop state.
 const STOP_CHECK: Duration = Duration::from_millis(100);
 
-/// Serves one client until it closes, logs how it ended, and returns how many requests it
-/// answered. A panic in the conversation ends this conversation only.
-pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr, limits: &Limits) -> u64 {
+/// Serves one client until the conversation ends, logs how, and returns how many requests
+/// it answered. A panic in the conversation ends this conversation only.
+pub fn converse<S: Session>(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    limits: &Limits,
+    stopping: &Stopping,
+) -> u64 {
     log::accepted(peer);
-    let mut session = S::default();
-    let outcome = panic::catch_unwind(AssertUnwindSafe(|| talk(&mut stream, &mut session, limits)))
-        .unwrap_or_else(|_| Err(io::Error::other("the conversation panicked")));
-    log::closed(peer, outcome);
-    session.answered()
+    let mut conversation = Conversation::<S>::new(Instant::now(), limits);
+    let talked = panic::catch_unwind(AssertUnwindSafe(|| {
+        talk(&mut stream, &mut conversation, limits, stopping)
+    }));
+    if talked.is_err() {
+        conversation.failed(io::Error::other("the conversation panicked"));
+    }
+    let answered = conversation.answered();
+    log::closed(peer, conversation.finish());
+    answered
 }
 
-/// The conversation loop; returns what the client left unfinished at EOF.
+/// Does what the conversation asks until it says close.
 fn talk<S: Session>(
     stream: &mut TcpStream,
-    session: &mut S,
+    conversation: &mut Conversation<S>,
     limits: &Limits,
-) -> io::Result<Option<String>> {
-    stream.set_read_timeout(Some(STOP_CHECK))?;
+    stopping: &Stopping,
+) {
+    if let Err(error) = stream
+        .set_read_timeout(Some(STOP_CHECK))
+        .and_then(|()| stream.set_write_timeout(Some(STOP_CHECK)))
+    {
+        return conversation.failed(error);
+    }
     let mut buffer = [0; 4096];
-    let mut output = Vec::new();
-    let mut clock = Clock::new(Instant::now());
     loop {
-        let n = match stream.read(&mut buffer) {
-            Ok(0) => return Ok(session.unfinished_at_eof()),
-            Ok(n) => n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            // The read timed out: the client is idle. Close if the server is stopping, or
-            // if the client has been idle (or slow) for too long.
-            Err(error) if is_timeout(&error) => {
-                if LISTENER_CLOSED.load(Ordering::SeqCst) {
-                    return Ok(None);
+        if stopping.is_draining() && !conversation.is_stopping() {
+            conversation.stop();
+        }
+        match conversation.next(Instant::now()) {
+            Next::Write(bytes) => match stream.write(bytes) {
+                Ok(n) => conversation.wrote(n),
+                Err(error) if waited_enough(&error) => {}
+                Err(error) => conversation.failed(error),
+            },
+            Next::ShutDown => match stream.shutdown(Shutdown::Write) {
+                Ok(()) => conversation.shut_down(),
+                Err(error) => conversation.failed(error),
+            },
+            next @ (Next::Read | Next::ReadNow) => {
+                let flags = match next {
+                    Next::ReadNow => RecvFlags::DONTWAIT,
+                    _ => RecvFlags::empty(),
+                };
+                match rustix::net::recv(&*stream, &mut buffer, flags) {
+                    Ok((0, _)) => conversation.eof(),
+                    Ok((n, _)) => conversation.received(&buffer[..n], Instant::now(), limits),
+                    Err(error) if waited_enough(&error.into()) && next == Next::ReadNow => {
+                        conversation.nothing_to_read();
+                    }
+                    Err(error) if waited_enough(&error.into()) => {}
+                    Err(error) => conversation.failed(error.into()),
                 }
-                if let Some(why) = clock.expired(Instant::now(), limits) {
-                    return Err(io::Error::new(io::ErrorKind::TimedOut, why.describe()));
-                }
-                continue;
             }
-            Err(error) => return Err(error),
-        };
-        let flow = session.feed(&buffer[..n], &mut output);
-        clock.on_read(Instant::now(), session.in_request());
-        stream.write_all(&output)?;
-        output.clear();
-        match flow {
-            Flow::Continue => {}
-            Flow::Close => return Ok(None),
-            Flow::Reject => return linger(stream, &mut buffer).map(|()| None),
+            Next::Close => return,
         }
     }
 }
 
-/// Whether a read error is the read timeout expiring.
-fn is_timeout(error: &io::Error) -> bool {
+/// Whether an error only says that a read or write waited its [`STOP_CHECK`] (or was
+/// interrupted): look at the time and the stop state, then try again.
+fn waited_enough(error: &io::Error) -> bool {
     matches!(
         error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
     )
 }
-
-/// A lingering close (see [`Flow::Reject`]): FIN, then discard what the client still sends,
-/// for at most [`LINGER_TIME`] between reads and [`LINGER_LIMIT`] bytes.
-fn linger(stream: &mut TcpStream, buffer: &mut [u8]) -> io::Result<()> {
-    stream.shutdown(Shutdown::Write)?;
-    stream.set_read_timeout(Some(LINGER_TIME))?;
-    let mut discarded = 0;
-    while discarded < LINGER_LIMIT {
-        match stream.read(buffer) {
-            Ok(0) => break,
-            Ok(n) => discarded += n,
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    Ok(())
-}
-
-/// Set by the stop watcher once the listener is shut down: from then on, conversations close
-/// when idle. (Not before: a client that connects after a conversation has closed for the
-/// shutdown must find the port closed.)
-static LISTENER_CLOSED: AtomicBool = AtomicBool::new(false);
 
 /// The connections the stop watcher took from the listen queue, for the accept loops to
 /// serve before they return.
@@ -111,8 +109,8 @@ static LISTENER_CLOSED: AtomicBool = AtomicBool::new(false);
 pub struct Drained(Arc<Mutex<Receiver<(TcpStream, SocketAddr)>>>);
 
 impl Drained {
-    /// The next drained connection; `None` once the watcher has taken them all and none is
-    /// left. Blocks until the watcher is done.
+    /// The next drained connection; `None` once the watcher has handed them all over.
+    /// Blocks until the watcher is done (these are blocking servers' threads).
     pub fn next(&self) -> Option<(TcpStream, SocketAddr)> {
         self.0.lock().ok()?.recv().ok()
     }
@@ -122,18 +120,24 @@ impl Drained {
 /// connection already in the listen queue (their handshake finished before the signal, so
 /// their requests are owed answers) and hands them to the accept loops through [`Drained`];
 /// shuts the listening socket down, so new clients are refused and every `accept` blocked
-/// on it fails at once; and gives the conversations `grace` to finish before it ends the
-/// process.
-pub fn watch_for_stop(listener: &TcpListener, grace: Duration) -> io::Result<Drained> {
-    let pipe = StopPipe::new()?;
+/// on it fails at once; moves `stopping` on to draining; and gives the conversations `grace`
+/// to finish before it ends the process.
+pub fn watch_for_stop(
+    listener: &TcpListener,
+    grace: Duration,
+    stopping: &Stopping,
+) -> io::Result<Drained> {
+    let signal = StopSignal::new()?;
     let listener = listener.try_clone()?;
+    let stopping = stopping.clone();
     let (queue, drained) = mpsc::channel();
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
-            if pipe.wait_blocking().is_err() {
+            if signal.wait_blocking().is_err() {
                 return;
             }
+            stopping.reach(Stage::ClosingListener);
             let mut queued = Vec::new();
             if listener.set_nonblocking(true).is_ok() {
                 while let Ok(accepted) = listener.accept() {
@@ -141,8 +145,8 @@ pub fn watch_for_stop(listener: &TcpListener, grace: Duration) -> io::Result<Dra
                 }
             }
             let _ = rustix::net::shutdown(&listener, rustix::net::Shutdown::Read);
-            pipe.listeners().closed_and_wait_for_all(grace);
-            LISTENER_CLOSED.store(true, Ordering::SeqCst);
+            signal.listener_closed(); // the only listener: every listener is closed
+            stopping.reach(Stage::Draining);
             for accepted in queued {
                 let _ = queue.send(accepted);
             }

@@ -1,41 +1,49 @@
 //! `callback`: asyncio's `Protocol` style (the seed's `srv_asyncio1.py`).
 //!
-//! [`SessionProtocol`] is the seed's `ZenServer(asyncio.Protocol)`: `data_received` feeds
-//! the bytes to the session, which writes its answers straight into the transport's buffer;
-//! zenio sends them as soon as the callback returns. `zenio::serve` is
+//! [`SessionProtocol`] is the seed's `ZenServer(asyncio.Protocol)`: `data_received` hands
+//! the bytes to the connection's [`Conversation`], and whatever it asks for is done through
+//! the transport at once: answers are written (zenio sends them as soon as the callback
+//! returns), a lingering close shuts down writing, a close closes. `zenio::serve` is
 //! `loop.create_server(ZenServer, host, port)`; here the accept loop is ours (for graceful
-//! shutdown), and `zenio::serve_connection` runs the protocol on each connection. At
-//! shutdown every transport is told to close once idle.
+//! shutdown), and `zenio::serve_connection` runs the protocol on each connection.
+//!
+//! Callbacks cannot wait, so two things come from outside. A sweeper task looks every
+//! [`Limits::sweep_interval`] for conversations whose deadline has passed, and aborts them;
+//! and when the loop drains, it tells every conversation to stop, whose last look is the
+//! transport's `close_when_idle` (answer what has already arrived, then close). So the
+//! conversations live in one slab per loop, [`Connections`], where both can reach them.
 
+use std::cell::RefCell;
 use std::io;
+use std::rc::Rc;
 use std::time::Instant;
 
+use futures_lite::future;
+use slab::Slab;
 use zenio::{Protocol, Transport};
 
 use super::accept_loop::AcceptLoop;
-use super::{LINGER_LIMIT, LINGER_TIME};
-use crate::limits::Clock;
+use crate::conversation::{Conversation, Limits, Next};
 use crate::log;
-use crate::protocol::{Flow, Session};
-use crate::stop::{sweep_interval, OpenConnection, Stop, Summary};
+use crate::protocol::Session;
+use crate::shutdown::{Drain, OpenConnection, Summary};
 
 /// Serves with a [`SessionProtocol`] per connection until the stop signal (see
-/// [`AcceptLoop`]). A sweeper task closes the connections whose time has run out (see
-/// [`Limits`](crate::limits::Limits)). Returns what it served.
+/// [`AcceptLoop`]), with the sweeper task beside it. Returns what it served.
 pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
-    let sweeper = {
-        let (stop, limits) = (accept.stop.clone(), accept.limits);
-        zenio::spawn(async move {
-            let mut ticks = zenio::interval(sweep_interval(&limits));
-            loop {
-                ticks.tick().await;
-                stop.sweep(Instant::now(), &limits);
-            }
-        })
-    };
+    let connections = Rc::new(Connections::<S> {
+        entries: RefCell::default(),
+        limits: accept.limits,
+    });
+    let sweeper = zenio::spawn(sweep(Rc::clone(&connections), accept.drain.clone()));
     let summary = accept
-        .serve(|stop, stream, peer| {
-            let protocol = SessionProtocol::<S>::new(stop);
+        .serve(|drain, stream, peer| {
+            let protocol = SessionProtocol {
+                connections: Rc::clone(&connections),
+                key: None,
+                open: drain.open_connection(),
+                drain: drain.clone(),
+            };
             zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
         })
         .await;
@@ -43,80 +51,134 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
     summary
 }
 
-/// A protocol session seen through asyncio's callbacks.
-pub struct SessionProtocol<S> {
-    /// The protocol state.
-    session: S,
-    /// Where answers go; set by `connection_made`.
-    transport: Option<Transport>,
-    /// Counts this connection as open, for graceful shutdown and the summary.
-    open: OpenConnection,
-    /// What the client left unfinished when it closed, for the last log line.
-    unfinished: Option<String>,
-    /// Bytes discarded since the session rejected the client (`None`: not rejected).
-    lingering: Option<usize>,
+/// The sweeper: aborts the conversations whose time ran out, and when the loop drains,
+/// tells every conversation to stop.
+async fn sweep<S: Session>(connections: Rc<Connections<S>>, drain: Drain) {
+    let mut ticks = zenio::interval(connections.limits.sweep_interval());
+    let drained = async {
+        loop {
+            ticks.tick().await;
+            connections.abort_expired(zenio::now());
+        }
+    };
+    future::or(drained, drain.draining()).await;
+    connections.stop_all();
+    loop {
+        ticks.tick().await;
+        connections.abort_expired(zenio::now());
+    }
 }
 
-impl<S: Session> SessionProtocol<S> {
-    /// A protocol for a new connection of the runtime whose shutdown state is `stop`.
-    pub fn new(stop: &Stop) -> SessionProtocol<S> {
-        SessionProtocol {
-            session: S::default(),
-            transport: None,
-            open: stop.open_connection(),
-            unfinished: None,
-            lingering: None,
+/// The callback connections of one loop.
+struct Connections<S> {
+    /// Each connection's conversation and transport, by the key its protocol keeps.
+    entries: RefCell<Slab<(Conversation<S>, Transport)>>,
+    /// Timeouts and the connection cap.
+    limits: Limits,
+}
+
+impl<S: Session> Connections<S> {
+    /// Aborts every conversation whose deadline has passed at `now`. (`abort`, not
+    /// `close`: what it still owes is not being read.)
+    fn abort_expired(&self, now: Instant) {
+        for (_, (conversation, transport)) in self.entries.borrow_mut().iter_mut() {
+            if now >= conversation.deadline() {
+                let _ = conversation.next(now); // closes it, as expired
+                transport.abort();
+            }
         }
     }
+
+    /// Tells every conversation that the server is stopping.
+    fn stop_all(&self) {
+        for (_, (conversation, transport)) in self.entries.borrow_mut().iter_mut() {
+            conversation.stop();
+            perform(conversation, transport);
+        }
+    }
+
+    /// Feeds an event to the conversation `key`, then does what it asks.
+    fn update(&self, key: usize, event: impl FnOnce(&mut Conversation<S>)) {
+        if let Some((conversation, transport)) = self.entries.borrow_mut().get_mut(key) {
+            event(conversation);
+            perform(conversation, transport);
+        }
+    }
+}
+
+/// Does what `conversation` asks, through `transport`, until it waits for the next callback.
+fn perform<S: Session>(conversation: &mut Conversation<S>, transport: &Transport) {
+    loop {
+        match conversation.next(zenio::now()) {
+            Next::Write(bytes) => {
+                transport.write(bytes);
+                let n = bytes.len();
+                conversation.wrote(n);
+            }
+            Next::ShutDown => {
+                transport.write_eof();
+                conversation.shut_down();
+            }
+            Next::Read => return, // the next `data_received` or `eof_received`
+            Next::ReadNow => return transport.close_when_idle(),
+            Next::Close => return transport.close(),
+        }
+    }
+}
+
+/// A protocol session seen through asyncio's callbacks: a handle on its conversation.
+pub struct SessionProtocol<S> {
+    /// The loop's connections, where this one's conversation lives.
+    connections: Rc<Connections<S>>,
+    /// This connection's key in `connections`; set by `connection_made`.
+    key: Option<usize>,
+    /// Counts this connection as open, for graceful shutdown and the summary.
+    open: OpenConnection,
+    /// The loop's drain, to stop a conversation that starts while it drains.
+    drain: Drain,
 }
 
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
         log::accepted(transport.peer_addr());
-        self.open.watch(transport.clone(), Clock::new(zenio::now()));
-        self.transport = Some(transport);
+        let mut conversation = Conversation::new(zenio::now(), &self.connections.limits);
+        if self.drain.is_draining() {
+            conversation.stop();
+        }
+        let key = self
+            .connections
+            .entries
+            .borrow_mut()
+            .insert((conversation, transport));
+        self.key = Some(key);
+        self.connections.update(key, |_| {});
     }
 
     fn data_received(&mut self, data: &[u8]) {
-        let Some(transport) = &self.transport else {
-            return;
-        };
-        // A rejected client: discard what it still sends (see `Flow::Reject`).
-        if let Some(discarded) = &mut self.lingering {
-            *discarded += data.len();
-            if *discarded > LINGER_LIMIT {
-                transport.close();
-            }
-            return;
-        }
-        let flow = transport.write_with(|output| self.session.feed(data, output));
-        let in_request = self.session.in_request();
-        self.open
-            .update_clock(|clock| clock.on_read(zenio::now(), in_request));
-        match flow {
-            Flow::Continue => {}
-            Flow::Close => transport.close(),
-            Flow::Reject => {
-                self.lingering = Some(0);
-                transport.write_eof();
-                let transport = transport.clone();
-                zenio::call_later(LINGER_TIME, move || transport.close()).detach();
-            }
+        let limits = self.connections.limits;
+        if let Some(key) = self.key {
+            self.connections
+                .update(key, |c| c.received(data, zenio::now(), &limits));
         }
     }
 
+    /// The conversation decides when to close, so the connection stays open here.
     fn eof_received(&mut self) -> bool {
-        self.unfinished = self.session.unfinished_at_eof();
-        false
+        if let Some(key) = self.key {
+            self.connections.update(key, Conversation::eof);
+        }
+        true
     }
 
     fn connection_lost(&mut self, error: Option<io::Error>) {
-        self.open.set_requests(self.session.answered());
-        if let Some(transport) = &self.transport {
-            log::closed(
-                transport.peer_addr(),
-                error.map_or(Ok(self.unfinished.take()), Err),
-            );
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let (mut conversation, transport) = self.connections.entries.borrow_mut().remove(key);
+        if let Some(error) = error {
+            conversation.failed(error);
         }
+        self.open.set_requests(conversation.answered());
+        log::closed(transport.peer_addr(), conversation.finish());
     }
 }

@@ -33,10 +33,11 @@ use hyper::service::service_fn;
 use zenio::TcpStream;
 
 use super::accept_loop::AcceptLoop;
+use crate::conversation::Ending;
 use crate::hyper_hello::{self, hello};
 use crate::hyper_rt::{HyperIo, ZenioTimer};
 use crate::log;
-use crate::stop::{OpenConnection, Stop, Summary};
+use crate::shutdown::{Drain, OpenConnection, Summary};
 
 /// Serves with a hyper connection per client until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
@@ -44,12 +45,12 @@ pub async fn serve(accept: AcceptLoop) -> Summary {
     let http = Rc::new(hyper_hello::http1(ZenioTimer, &accept.limits));
     let body_time = accept.limits.request;
     accept
-        .serve(|stop, stream, peer| {
+        .serve(|drain, stream, peer| {
             // Counted as open from now, as in `coroutine`.
-            let open = stop.open_connection();
+            let open = drain.open_connection();
             let http = Rc::clone(&http);
-            let stop = stop.clone();
-            zenio::spawn(converse(http, stream, peer, stop, open, body_time)).detach();
+            let drain = drain.clone();
+            zenio::spawn(converse(http, stream, peer, drain, open, body_time)).detach();
         })
         .await
 }
@@ -59,7 +60,7 @@ async fn converse(
     http: Rc<http1::Builder>,
     stream: TcpStream,
     peer: SocketAddr,
-    stop: Stop,
+    drain: Drain,
     mut open: OpenConnection,
     body_time: Duration,
 ) {
@@ -77,31 +78,39 @@ async fn converse(
     });
     let io = UntilStopped {
         io: HyperIo::new(stream),
-        stop: stop.clone(),
+        drain: drain.clone(),
     };
     let mut connection = pin!(http.serve_connection(io, service));
     let served = async { Some(connection.as_mut().await) };
-    let stopped = async {
-        stop.stopped().await;
+    let drained = async {
+        drain.draining().await;
         None
     };
-    let outcome = match future::or(served, stopped).await {
+    let outcome = match future::or(served, drained).await {
         Some(outcome) => outcome,
-        // Stopping: reads now take only what is already there, so this answers the requests
+        // Draining: reads now take only what is already there, so this answers the requests
         // the client has sent, then closes.
         None => connection.await,
     };
     open.set_requests(answered.get());
-    log::closed(peer, outcome.map(|()| None).map_err(io::Error::other));
+    log::closed(
+        peer,
+        outcome.map_or_else(
+            |error| Ending::Failed(io::Error::other(error)),
+            |()| Ending::Clean,
+        ),
+    );
 }
 
-/// The connection as hyper sees it: [`HyperIo`], except that once the server is stopping,
-/// a read takes only what the client has already sent, and finding nothing is EOF.
+/// The connection as hyper sees it: [`HyperIo`], except that once the loop drains, a read
+/// takes only what the client has already sent, and finding nothing is EOF: the
+/// conversation's last look ([`Next::ReadNow`](crate::conversation::Next::ReadNow)), which
+/// hyper hears as the client closing.
 struct UntilStopped {
     /// The connection.
     io: HyperIo,
-    /// The runtime's shutdown state.
-    stop: Stop,
+    /// The loop's drain.
+    drain: Drain,
 }
 
 impl Read for UntilStopped {
@@ -110,7 +119,7 @@ impl Read for UntilStopped {
         cx: &mut Context<'_>,
         cursor: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
-        if !self.stop.is_stopping() {
+        if !self.drain.is_draining() {
             return Pin::new(&mut self.io).poll_read(cx, cursor);
         }
         match self.io.try_read(cursor) {

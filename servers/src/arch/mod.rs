@@ -25,16 +25,9 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use crate::protocol::Session;
 use crate::shutdown;
-
-/// How long a rejected client (see [`Flow::Reject`](crate::protocol::Flow::Reject)) may
-/// keep sending before the server closes anyway.
-pub const LINGER_TIME: Duration = Duration::from_secs(2);
-
-/// How many bytes a rejected client may still send before the server closes anyway.
-pub const LINGER_LIMIT: usize = 1 << 20;
 
 /// Which architecture a server runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -12,11 +12,10 @@ use std::time::Duration;
 
 use super::accept_loop::AcceptLoop;
 use super::{announce, callback, coroutine, hyper, listen::listen_per_core, poll, Arch, Options};
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use crate::log;
 use crate::protocol::Session;
-use crate::shutdown::StopPipe;
-use crate::stop::{print_summaries, Summary};
+use crate::shutdown::{print_summaries, StopSignal, Summary};
 
 /// Runs `arch` on `cores` event loops until a stop signal, then prints one summary line per
 /// loop.
@@ -28,13 +27,16 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
         ..
     } = *options;
     let listeners = listen_per_core(addr, cores)?;
-    let inputs: Vec<_> = listeners.into_iter().zip(StopPipe::group(cores)?).collect();
+    let inputs: Vec<_> = listeners
+        .into_iter()
+        .zip(StopSignal::group(cores)?)
+        .collect();
     announce(inputs[0].0.local_addr()?)?;
-    let results = zenio::run_per_core(inputs, |core, (listener, pipe)| async move {
+    let results = zenio::run_per_core(inputs, |core, (listener, signal)| async move {
         if cores > 1 {
             log::set_core(core);
         }
-        serve_one::<S>(arch, listener, pipe, grace, limits).await
+        serve_one::<S>(arch, listener, signal, grace, limits).await
     });
     let summaries = results.into_iter().collect::<io::Result<Vec<Summary>>>()?;
     print_summaries("core", &summaries);
@@ -46,14 +48,14 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
 async fn serve_one<S: Session>(
     arch: Arch,
     listener: std::net::TcpListener,
-    pipe: StopPipe,
+    signal: StopSignal,
     grace: Duration,
     limits: Limits,
 ) -> io::Result<Summary> {
     if arch == Arch::Poll {
-        return poll::serve::<S>(listener, pipe, grace, limits);
+        return poll::serve::<S>(listener, signal, grace, limits);
     }
-    let accept = AcceptLoop::new(listener, pipe, grace, limits)?;
+    let accept = AcceptLoop::new(listener, signal, grace, limits)?;
     Ok(match arch {
         Arch::Callback => callback::serve::<S>(accept).await,
         Arch::Hyper => hyper::serve(accept).await,

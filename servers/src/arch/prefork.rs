@@ -25,13 +25,12 @@ use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 
 use super::{announce, blocking, listen::listen, serial};
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use crate::protocol::Session;
-use crate::shutdown::{self, StopPipe};
-use crate::stop::print_summary;
+use crate::shutdown::{print_summary, Stage, StopSignal, Stopping};
 
-/// The hidden flag that turns a copy of the program into a worker.
-pub const WORKER_FLAG: &str = "--prefork-worker";
+/// The hidden flag (`--prefork-worker`) that turns a copy of the program into a worker.
+pub const WORKER_FLAG: &str = "prefork-worker";
 
 /// What a worker prints once it is ready to stop gracefully.
 const READY: &str = "ready";
@@ -47,8 +46,9 @@ const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 /// stops them.
 pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    // The stop pipe exists before the first worker, so no signal can slip past it.
-    let pipe = StopPipe::new()?;
+    // The stop signal's pipe exists before the first worker, so no signal can slip past it.
+    let signal = StopSignal::new()?;
+    let stopping = Stopping::default();
     let mut forwarders = Vec::new();
     let mut pids = Vec::new();
     for _ in 0..workers.max(1) {
@@ -57,7 +57,7 @@ pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> 
         forwarders.push(forwarder);
     }
     let pids = Arc::new(Mutex::new(pids));
-    stop_workers_on_signal(pipe, Arc::clone(&pids), grace)?;
+    stop_workers_on_signal(signal, &stopping, Arc::clone(&pids), grace)?;
     announce(listener.local_addr()?)?;
     loop {
         let (pid, status) = match process::wait(WaitOptions::empty()) {
@@ -68,7 +68,7 @@ pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> 
         };
         let mut pids = pids.lock().expect("the pid list is never poisoned");
         pids.retain(|&p| p != pid);
-        if shutdown::stopping() {
+        if stopping.is_draining() {
             if pids.is_empty() {
                 break;
             }
@@ -90,10 +90,12 @@ pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> 
 /// Starts the parent's watcher thread: on a stop signal it sends `SIGTERM` to every worker
 /// and, if they are not all gone after `grace`, ends them with `SIGKILL` and exits.
 fn stop_workers_on_signal(
-    pipe: StopPipe,
+    signal: StopSignal,
+    stopping: &Stopping,
     pids: Arc<Mutex<Vec<Pid>>>,
     grace: Duration,
 ) -> io::Result<()> {
+    let stopping = stopping.clone();
     let signal_all = move |signal: Signal| {
         for &pid in pids.lock().expect("the pid list is never poisoned").iter() {
             let _ = process::kill_process(pid, signal);
@@ -102,9 +104,11 @@ fn stop_workers_on_signal(
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
-            if pipe.wait_blocking().is_err() {
+            if signal.wait_blocking().is_err() {
                 return;
             }
+            // Before the first worker exits, so the parent never replaces it.
+            stopping.reach(Stage::Draining);
             signal_all(Signal::TERM);
             thread::sleep(grace);
             signal_all(Signal::KILL);
@@ -122,7 +126,7 @@ fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
     let socket: OwnedFd = listener.try_clone()?.into();
     let mut child = Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
-        .arg(WORKER_FLAG)
+        .arg(format!("--{WORKER_FLAG}"))
         .env(PARENT_PID, process::getpid().as_raw_nonzero().to_string())
         .stdin(Stdio::from(socket))
         .stdout(Stdio::piped())
@@ -159,10 +163,11 @@ pub fn worker<S: Session>(grace: Duration, limits: &Limits) -> io::Result<()> {
         return Err(io::Error::other("the prefork parent is gone"));
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
-    let drained = blocking::watch_for_stop(&listener, grace)?;
+    let stopping = Stopping::default();
+    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
     println!("{READY}");
     io::stdout().flush()?;
-    let summary = serial::accept_forever::<S>(&listener, &drained, limits)?;
+    let summary = serial::accept_forever::<S>(&listener, &drained, limits, &stopping)?;
     print_summary(&format!("worker {}", std_process::id()), &summary);
     Ok(())
 }

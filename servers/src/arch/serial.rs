@@ -9,21 +9,20 @@ use std::net::{SocketAddr, TcpListener};
 use std::thread;
 use std::time::Duration;
 
-use zenio::{AcceptAction, ACCEPT_PAUSE};
-
 use super::blocking::{self, Drained};
 use super::{announce, listen::listen};
-use crate::limits::Limits;
+use crate::accept::{AcceptPolicy, Admit, AfterError};
+use crate::conversation::Limits;
 use crate::protocol::Session;
-use crate::shutdown;
-use crate::stop::{print_summaries, Summary};
+use crate::shutdown::{print_summaries, Stage, Stopping, Summary};
 
 /// Binds `addr` and serves clients one after another until a stop signal.
 pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    let drained = blocking::watch_for_stop(&listener, grace)?;
+    let stopping = Stopping::default();
+    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
     announce(listener.local_addr()?)?;
-    let summary = accept_forever::<S>(&listener, &drained, limits)?;
+    let summary = accept_forever::<S>(&listener, &drained, limits, &stopping)?;
     print_summaries("server", &[summary]);
     Ok(())
 }
@@ -31,37 +30,35 @@ pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io
 /// The blocking accept loop, also run by each thread of `threads` and each process of
 /// `prefork`, until the server stops: then `accept` fails (the stop watcher shut the
 /// listener down), and the loop serves the connections the watcher drained from the queue
-/// before returning. Accept errors are sorted by [`AcceptAction`]: out of descriptors
-/// pauses instead of spinning.
+/// before returning. Accept errors follow the [`AcceptPolicy`]. (A blocking loop serves one
+/// connection at a time, so the connection cap never applies.)
 pub fn accept_forever<S: Session>(
     listener: &TcpListener,
     drained: &Drained,
     limits: &Limits,
+    stopping: &Stopping,
 ) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut starved = false;
+    let mut policy = AcceptPolicy::new(limits);
     loop {
         match listener.accept() {
             Ok((stream, peer)) => {
-                starved = false;
-                summary.add_connection(blocking::converse::<S>(stream, peer, limits));
+                if policy.admit(0) == Admit::Serve {
+                    let answered = blocking::converse::<S>(stream, peer, limits, stopping);
+                    summary.add_connection(answered);
+                }
             }
-            Err(_) if shutdown::stopping() => {
+            Err(_) if stopping.stage() >= Stage::ClosingListener => {
                 while let Some((stream, peer)) = drained.next() {
-                    summary.add_connection(blocking::converse::<S>(stream, peer, limits));
+                    let answered = blocking::converse::<S>(stream, peer, limits, stopping);
+                    summary.add_connection(answered);
                 }
                 return Ok(summary);
             }
-            Err(error) => match AcceptAction::of(&error) {
-                AcceptAction::Skip => {}
-                AcceptAction::Pause => {
-                    if !starved {
-                        tracing::warn!("accept failed ({error}); pausing until it works again");
-                    }
-                    starved = true;
-                    thread::sleep(ACCEPT_PAUSE);
-                }
-                AcceptAction::Fatal => return Err(error),
+            Err(error) => match policy.after_error(&error) {
+                AfterError::Retry => {}
+                AfterError::Pause(pause) => thread::sleep(pause),
+                AfterError::Stop => return Err(error),
             },
         }
     }

@@ -12,9 +12,9 @@ use std::thread;
 use std::time::Duration;
 
 use super::{announce, blocking, listen::listen, serial};
-use crate::limits::Limits;
+use crate::conversation::Limits;
 use crate::protocol::Session;
-use crate::stop::print_summaries;
+use crate::shutdown::{print_summaries, Stopping};
 
 /// Binds `addr` and serves with `workers` threads until a stop signal.
 pub fn run<S: Session>(
@@ -24,11 +24,14 @@ pub fn run<S: Session>(
     limits: &Limits,
 ) -> io::Result<()> {
     let listener = listen(addr, false)?;
-    let drained = blocking::watch_for_stop(&listener, grace)?;
+    let stopping = Stopping::default();
+    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
     announce(listener.local_addr()?)?;
     let summaries = thread::scope(|scope| {
         let workers: Vec<_> = (0..workers.max(1))
-            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&listener, &drained, limits)))
+            .map(|_| {
+                scope.spawn(|| serial::accept_forever::<S>(&listener, &drained, limits, &stopping))
+            })
             .collect();
         workers
             .into_iter()

@@ -32,7 +32,7 @@ struct Args {
     #[command(flatten)]
     server: ServerFlags,
     /// Internal: run as one worker process of `--arch prefork`.
-    #[arg(long = &prefork::WORKER_FLAG[2..], hide = true)]
+    #[arg(long = prefork::WORKER_FLAG, hide = true)]
     prefork_worker: bool,
 }
 

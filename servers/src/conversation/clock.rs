@@ -32,6 +32,15 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// How often an architecture that sweeps for connections whose time ran out (`poll`,
+    /// `callback`) should look: a quarter of the shortest timeout, between 10 ms and 1 s, so
+    /// a connection is closed at most a quarter late.
+    pub fn sweep_interval(&self) -> Duration {
+        (self.idle.min(self.request) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1))
+    }
+}
+
 /// Why a connection's time ran out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expiry {

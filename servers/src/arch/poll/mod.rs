@@ -1,21 +1,23 @@
 //! `poll`: a raw readiness loop, no futures (the seed's `srv_async.py`).
 //!
-//! One thread, one epoll instance, and a slab of per-connection state machines
-//! (`Connection`, in `connection.rs`). `epoll_wait` says which sockets are ready; for each, the loop sends what
-//! is owed and reads what has arrived, until the kernel says `EAGAIN`. Compared with the seed
-//! it follows the lessons of `001_*.txt`: it reads right after `accept4` and writes right
-//! away, and it registers a socket with epoll (once, edge-triggered) only when an operation
-//! would block.
+//! One thread, one epoll instance, and a slab of connections (`connection.rs`), each a socket
+//! and its [`Conversation`](crate::conversation::Conversation). `epoll_wait` says which
+//! sockets are ready; for each, the loop does what its conversation asks (send what is owed,
+//! read what has arrived) until the kernel says `EAGAIN`. Compared with the seed it follows
+//! the lessons of `001_*.txt`: it reads right after `accept4` and writes right away, and it
+//! registers a socket with epoll (once, edge-triggered) only when an operation would block.
 //!
 //! This is what zenio's reactor and executor do for you. Here the state that an `async fn`
-//! keeps in its local variables is spelled out in `Connection`, and the loop that an
-//! `.await` hides is written by hand. (It uses rustix's epoll calls: `polling`'s
-//! `Poller::add` is `unsafe`, and this crate has no `unsafe`.)
+//! keeps in its local variables lives in the slab, and the loop that an `.await` hides is
+//! written by hand. (It uses rustix's epoll calls: `polling`'s `Poller::add` is `unsafe`,
+//! and this crate has no `unsafe`.)
 //!
 //! Two more inputs share the loop. The stop signal's self-pipe sits in the epoll set: when
-//! it fires, the loop accepts the clients still queued, closes the listener, and closes each
-//! connection as soon as it is idle. And time: `epoll_wait` returns at least every
-//! [`sweep_interval`], and the loop closes the connections whose time ran out ([`Limits`]).
+//! it fires, the loop accepts the clients still queued and closes the listener, and once
+//! every loop's listener is closed it drains (see [`shutdown`](crate::shutdown)). And time:
+//! `epoll_wait` returns at least every
+//! [`Limits::sweep_interval`], and the loop gives a turn to the
+//! connections whose deadline has passed, which then close.
 
 mod connection;
 
@@ -30,13 +32,12 @@ use rustix::fd::OwnedFd;
 use rustix::io::Errno;
 use rustix::net::SocketFlags;
 use slab::Slab;
-use zenio::{AcceptAction, ACCEPT_PAUSE};
 
-use crate::limits::Limits;
+use crate::accept::{AcceptPolicy, Admit, AfterError, ACCEPT_PAUSE};
+use crate::conversation::Limits;
 use crate::log;
 use crate::protocol::Session;
-use crate::shutdown::{ListenersOpen, StopPipe};
-use crate::stop::{sweep_interval, Summary};
+use crate::shutdown::{Stage, StopSignal, Stopping, Summary};
 use connection::{Connection, Turn};
 
 /// The epoll key of the listening socket; connections use their slab index.
@@ -59,29 +60,38 @@ struct EventLoop<S> {
     summary: Summary,
     /// Timeouts and the connection cap.
     limits: Limits,
+    /// The connection cap and accept errors.
+    policy: AcceptPolicy,
     /// Accepting is paused after running out of descriptors.
     accept_paused: bool,
-    /// The connection cap was reached (for one log line per episode).
-    at_limit: bool,
-    /// Set by the stop signal: the end of the grace period.
-    deadline: Option<Instant>,
+    /// How far the loop has got in stopping.
+    stopping: Stopping,
+    /// Where the stop signal arrives.
+    signal: StopSignal,
+    /// How long conversations get to finish after the stop signal.
+    grace: Duration,
+    /// When the grace period ends, once the stop signal has come.
+    grace_over: Option<Instant>,
+    /// The time of this turn of the loop (read once per `epoll_wait`).
+    now: Instant,
     /// The next time to look for connections whose time ran out.
     next_sweep: Instant,
 }
 
-/// The readiness loop: serves on `listener` until a stop signal arrives on `pipe`, then
-/// closes each connection once idle, for at most `grace`. Returns what it served.
+/// The readiness loop: serves on `listener` until the stop `signal`, then drains, for at
+/// most `grace`. Returns what it served.
 pub fn serve<S: Session>(
     listener: TcpListener,
-    pipe: StopPipe,
+    signal: StopSignal,
     grace: Duration,
     limits: Limits,
 ) -> io::Result<Summary> {
     let epoll = epoll::create(CreateFlags::CLOEXEC)?;
     let edge = EventFlags::IN | EventFlags::ET;
     epoll::add(&epoll, &listener, EventData::new_u64(LISTENER), edge)?;
-    pipe.set_nonblocking()?;
-    epoll::add(&epoll, &pipe, EventData::new_u64(STOP), edge)?;
+    signal.set_nonblocking()?;
+    epoll::add(&epoll, &signal, EventData::new_u64(STOP), edge)?;
+    let now = Instant::now();
     let mut state = EventLoop::<S> {
         epoll,
         listener: Some(listener),
@@ -89,66 +99,70 @@ pub fn serve<S: Session>(
         buffer: vec![0; 64 * 1024],
         summary: Summary::default(),
         limits,
+        policy: AcceptPolicy::new(&limits),
         accept_paused: false,
-        at_limit: false,
-        deadline: None,
-        next_sweep: Instant::now() + sweep_interval(&limits),
+        stopping: Stopping::default(),
+        signal,
+        grace,
+        grace_over: None,
+        now,
+        next_sweep: now + limits.sweep_interval(),
     };
-    state.run(&pipe.listeners(), grace)
+    state.run()
 }
 
 impl<S: Session> EventLoop<S> {
     /// The loop itself.
-    fn run(&mut self, listeners: &ListenersOpen, grace: Duration) -> io::Result<Summary> {
+    fn run(&mut self) -> io::Result<Summary> {
         let mut events = Vec::with_capacity(1024);
         loop {
-            // 1. Done once the grace period is over, or every connection has closed after
-            //    the stop signal.
-            let now = Instant::now();
-            if let Some(deadline) = self.deadline {
-                if now >= deadline || self.connections.is_empty() {
+            // 1. Done once the grace period is over, or every connection has closed while
+            //    draining.
+            self.now = Instant::now();
+            if let Some(grace_over) = self.grace_over {
+                let drained = self.stopping.is_draining() && self.connections.is_empty();
+                if drained || self.now >= grace_over {
                     return Ok(self.summary);
                 }
             }
-            // 2. Wait for readiness, at most until the next sweep or the end of a pause.
-            let timeout = self.timeout(now).and_then(|t| Timespec::try_from(t).ok());
+            // 2. Wait for readiness, at most until the next sweep, the end of a pause or of
+            //    the grace period.
+            let timeout = self.timeout().and_then(|t| Timespec::try_from(t).ok());
             events.clear();
             match epoll::wait(&self.epoll, spare_capacity(&mut events), timeout.as_ref()) {
                 Ok(_) | Err(Errno::INTR) => {}
                 Err(error) => return Err(error.into()),
             }
+            self.now = Instant::now();
             if self.accept_paused {
                 self.accept_all()?;
             }
-            // 3. Run the state machine of every ready socket.
+            // 3. Give a turn to every ready socket.
             for event in events.iter() {
                 match event.data.u64() {
                     LISTENER => self.accept_all()?,
-                    STOP => self.stop(listeners, grace)?,
+                    STOP => self.on_stop_signal()?,
                     key => self.turn(key as usize),
                 }
             }
-            // 4. Close the connections whose time ran out.
-            if Instant::now() >= self.next_sweep {
+            // 4. Give a turn to the connections whose time ran out: they close.
+            if self.now >= self.next_sweep {
                 self.sweep();
             }
         }
     }
 
     /// How long the next `epoll_wait` may block.
-    fn timeout(&self, now: Instant) -> Option<Duration> {
-        let mut timeout = None::<Duration>;
-        let mut bound = |t: Duration| timeout = Some(timeout.map_or(t, |u| u.min(t)));
-        if !self.connections.is_empty() {
-            bound(self.next_sweep.saturating_duration_since(now));
-        }
-        if self.accept_paused {
-            bound(ACCEPT_PAUSE);
-        }
-        if let Some(deadline) = self.deadline {
-            bound(deadline.saturating_duration_since(now));
-        }
-        timeout
+    fn timeout(&self) -> Option<Duration> {
+        let until = |deadline: Instant| deadline.saturating_duration_since(self.now);
+        [
+            (!self.connections.is_empty()).then(|| until(self.next_sweep)),
+            self.accept_paused.then_some(ACCEPT_PAUSE),
+            self.grace_over.map(until),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Accepts every queued connection and gives each a first turn at once (it has probably
@@ -170,49 +184,49 @@ impl<S: Session> EventLoop<S> {
             let (fd, peer) = match rustix::net::acceptfrom_with(listener, flags) {
                 Ok(accepted) => accepted,
                 Err(Errno::AGAIN) => return Ok(()),
-                Err(errno) => match AcceptAction::of(&errno.into()) {
-                    AcceptAction::Skip => continue,
-                    AcceptAction::Pause => {
-                        if !self.accept_paused {
-                            tracing::warn!("accept failed ({errno}); pausing for {ACCEPT_PAUSE:?}");
-                        }
+                Err(errno) => match self.policy.after_error(&errno.into()) {
+                    AfterError::Retry => continue,
+                    AfterError::Pause(_) => {
                         self.accept_paused = true;
                         return Ok(());
                     }
-                    AcceptAction::Fatal => return Err(errno.into()),
+                    AfterError::Stop => return Err(errno.into()),
                 },
             };
-            // Over the connection cap: close at once, saying so once per episode.
-            if self.connections.len() >= self.limits.max_connections {
-                if !self.at_limit {
-                    let max = self.limits.max_connections;
-                    tracing::warn!("{max} connections open: closing new ones");
-                }
-                self.at_limit = true;
-                continue;
+            if self.policy.admit(self.connections.len()) == Admit::Refuse {
+                continue; // dropping `fd` closes it
             }
-            self.at_limit = false;
             let peer = peer.and_then(|peer| SocketAddr::try_from(peer).ok());
             let peer = peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
             log::accepted(peer);
-            let stopping = self.deadline.is_some();
-            let connection = Connection::new(TcpStream::from(fd), peer, stopping);
+            let mut connection = Connection::new(TcpStream::from(fd), peer, self.now, &self.limits);
+            if self.stopping.is_draining() {
+                connection.conversation.stop();
+            }
             let key = self.connections.insert(connection);
             self.turn(key);
         }
     }
 
-    /// The stop signal: accept the clients still queued, close the listener, wait for the
-    /// other loops to close theirs, then close every connection as soon as it is idle.
-    fn stop(&mut self, listeners: &ListenersOpen, grace: Duration) -> io::Result<()> {
-        self.accept_all()?;
-        self.listener = None;
-        listeners.closed_and_wait_for_all(grace);
-        self.deadline = Some(Instant::now() + grace);
-        let keys: Vec<usize> = self.connections.iter().map(|(key, _)| key).collect();
-        for key in keys {
-            self.connections[key].stopping = true;
-            self.turn(key);
+    /// A byte on the stop signal's pipe: the signal itself (accept the clients still
+    /// queued, close the listener), or the news that every loop's listener is closed
+    /// (drain).
+    fn on_stop_signal(&mut self) -> io::Result<()> {
+        self.signal.take()?;
+        if self.stopping.stage() == Stage::Serving {
+            self.stopping.reach(Stage::ClosingListener);
+            self.grace_over = Some(self.now + self.grace);
+            self.accept_all()?;
+            self.listener = None;
+            self.signal.listener_closed();
+        }
+        if self.signal.all_listeners_closed() && !self.stopping.is_draining() {
+            self.stopping.reach(Stage::Draining);
+            let keys: Vec<usize> = self.connections.iter().map(|(key, _)| key).collect();
+            for key in keys {
+                self.connections[key].conversation.stop();
+                self.turn(key);
+            }
         }
         Ok(())
     }
@@ -222,30 +236,27 @@ impl<S: Session> EventLoop<S> {
         let Some(connection) = self.connections.get_mut(key) else {
             return;
         };
-        if let Turn::Done(outcome) = connection.turn(&mut self.buffer, &self.epoll, key) {
-            self.close(key, outcome);
+        let turn = connection.turn(&mut self.buffer, &self.epoll, key, self.now, &self.limits);
+        if let Turn::Done = turn {
+            let connection = self.connections.remove(key);
+            self.summary
+                .add_connection(connection.conversation.answered());
+            log::closed(connection.peer, connection.conversation.finish());
         }
     }
 
-    /// Closes every connection whose time has run out.
+    /// Gives a turn to every connection whose deadline has passed.
     fn sweep(&mut self) {
-        let now = Instant::now();
-        self.next_sweep = now + sweep_interval(&self.limits);
-        let expired: Vec<_> = self
+        self.next_sweep = self.now + self.limits.sweep_interval();
+        let now = self.now;
+        let expired: Vec<usize> = self
             .connections
             .iter()
-            .filter_map(|(key, c)| c.clock.expired(now, &self.limits).map(|why| (key, why)))
+            .filter(|(_, c)| now >= c.conversation.deadline())
+            .map(|(key, _)| key)
             .collect();
-        for (key, why) in expired {
-            let timed_out = io::Error::new(io::ErrorKind::TimedOut, why.describe());
-            self.close(key, Err(timed_out));
+        for key in expired {
+            self.turn(key);
         }
-    }
-
-    /// Closes connection `key`, counts it and logs how it ended.
-    fn close(&mut self, key: usize, outcome: io::Result<Option<String>>) {
-        let connection = self.connections.remove(key);
-        self.summary.add_connection(connection.session.answered());
-        log::closed(connection.peer, outcome);
     }
 }

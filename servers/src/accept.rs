@@ -1,0 +1,129 @@
+//! One accept policy for every architecture: the connection cap, running out of
+//! descriptors, and what an `accept` error means.
+//!
+//! Each architecture accepts in its own way (a blocking `accept`, `accept4` in an epoll
+//! loop, an awaited [`zenio::TcpListener::accept`]) and asks this policy what to do with
+//! the result. A connection over `--max-conns` is accepted and closed at once (so the
+//! client hears "no" instead of waiting in the queue). An error is sorted by
+//! [`zenio::AcceptAction`]: one connection died in the queue (skip it); the process is out
+//! of descriptors or memory (pause [`ACCEPT_PAUSE`], so as not to spin on a listener that
+//! stays readable, and let connections close); or the listener itself is broken (stop).
+//! Each episode is logged once when it starts, and once when it ends. asyncio's
+//! `_accept_connection` makes the same choices, and logs them the same way.
+
+use std::io;
+use std::time::Duration;
+
+use zenio::AcceptAction;
+
+use crate::conversation::Limits;
+
+/// How long accepting pauses after running out of descriptors or memory.
+pub use zenio::ACCEPT_PAUSE;
+
+/// The accept policy of one accept loop.
+#[derive(Debug)]
+pub struct AcceptPolicy {
+    /// Connections the loop keeps open at most.
+    max_connections: usize,
+    /// The cap was reached and not left since (for one log line per episode).
+    at_cap: bool,
+    /// Accepting is pausing after running out of descriptors (one line per episode).
+    starved: bool,
+}
+
+/// What to do with a connection just accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admit {
+    /// Serve it.
+    Serve,
+    /// Over the cap: close it at once.
+    Refuse,
+}
+
+/// What to do after an `accept` error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterError {
+    /// Accept the next connection at once.
+    Retry,
+    /// Wait this long, then accept again.
+    Pause(Duration),
+    /// The listener is broken: stop accepting.
+    Stop,
+}
+
+impl AcceptPolicy {
+    /// The policy for a loop with these limits.
+    pub fn new(limits: &Limits) -> AcceptPolicy {
+        AcceptPolicy {
+            max_connections: limits.max_connections,
+            at_cap: false,
+            starved: false,
+        }
+    }
+
+    /// A connection was accepted while `open` others are open: serve it, or refuse it.
+    pub fn admit(&mut self, open: usize) -> Admit {
+        if self.starved {
+            self.starved = false;
+            tracing::warn!("accepting again");
+        }
+        if open < self.max_connections {
+            self.at_cap = false;
+            return Admit::Serve;
+        }
+        if !self.at_cap {
+            self.at_cap = true;
+            let cap = self.max_connections;
+            tracing::warn!("{cap} connections open: closing new ones");
+        }
+        Admit::Refuse
+    }
+
+    /// `accept` failed with `error`: what now.
+    pub fn after_error(&mut self, error: &io::Error) -> AfterError {
+        match AcceptAction::of(error) {
+            AcceptAction::Skip => AfterError::Retry,
+            AcceptAction::Pause => {
+                if !self.starved {
+                    self.starved = true;
+                    tracing::warn!("accept failed ({error}); pausing until it works again");
+                }
+                AfterError::Pause(ACCEPT_PAUSE)
+            }
+            AcceptAction::Fatal => AfterError::Stop,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max_connections: usize) -> AcceptPolicy {
+        AcceptPolicy::new(&Limits {
+            max_connections,
+            ..Limits::default()
+        })
+    }
+
+    #[test]
+    fn connections_over_the_cap_are_refused_and_served_again_below_it() {
+        let mut policy = policy(2);
+        assert_eq!(policy.admit(1), Admit::Serve);
+        assert_eq!(policy.admit(2), Admit::Refuse);
+        assert_eq!(policy.admit(2), Admit::Refuse);
+        assert_eq!(policy.admit(1), Admit::Serve);
+    }
+
+    #[test]
+    fn running_out_of_descriptors_pauses_and_a_dead_connection_is_skipped() {
+        let mut policy = policy(10);
+        let emfile = io::Error::from_raw_os_error(24);
+        assert_eq!(policy.after_error(&emfile), AfterError::Pause(ACCEPT_PAUSE));
+        let aborted = io::Error::from_raw_os_error(103);
+        assert_eq!(policy.after_error(&aborted), AfterError::Retry);
+        let not_a_socket = io::Error::from_raw_os_error(88);
+        assert_eq!(policy.after_error(&not_a_socket), AfterError::Stop);
+    }
+}

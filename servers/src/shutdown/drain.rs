@@ -1,0 +1,214 @@
+//! Winding down: how far a server has got in stopping, and one zenio loop's connections.
+//!
+//! [`Stopping`] is the one stopping state every architecture reads. A server (or one event
+//! loop of a per-core server) goes through three stages: it serves; then, at the stop
+//! signal, it takes the clients still queued and closes its listener; then, once every
+//! listener of the server is closed, it *drains*: each conversation takes its last look
+//! (answers what has already arrived, without waiting) and closes, within the grace period.
+//!
+//! [`Drain`] is what one zenio event loop (`callback`, `coroutine`, `hyper`) keeps on top of
+//! that: how many connections are open, the tasks to wake when draining begins or when the
+//! last connection closes, and the counts of the summary line.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+use slab::Slab;
+
+use super::Summary;
+
+/// How far a server has got in stopping; clones share it (across threads, for the blocking
+/// servers' watcher).
+#[derive(Clone, Debug, Default)]
+pub struct Stopping(Arc<AtomicU8>);
+
+/// The stages of [`Stopping`], in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// Accepting and serving.
+    Serving = 0,
+    /// The stop signal came: the listener is closing (an `accept` may fail from now on).
+    ClosingListener = 1,
+    /// Every listener is closed: conversations take their last look and close.
+    Draining = 2,
+}
+
+impl Stopping {
+    /// The stage reached.
+    pub fn stage(&self) -> Stage {
+        match self.0.load(Ordering::Acquire) {
+            0 => Stage::Serving,
+            1 => Stage::ClosingListener,
+            _ => Stage::Draining,
+        }
+    }
+
+    /// Moves on to `stage` (never back).
+    pub fn reach(&self, stage: Stage) {
+        self.0.fetch_max(stage as u8, Ordering::AcqRel);
+    }
+
+    /// Whether draining has begun.
+    pub fn is_draining(&self) -> bool {
+        self.stage() == Stage::Draining
+    }
+}
+
+/// One zenio loop's connections winding down; clones share it.
+#[derive(Clone, Default)]
+pub struct Drain(Rc<State>);
+
+/// What a [`Drain`] shares.
+#[derive(Default)]
+struct State {
+    /// The loop's stopping state.
+    stopping: Stopping,
+    /// Tasks waiting for draining to begin or for the last connection to close.
+    waiters: RefCell<Slab<Waker>>,
+    /// Connections open now.
+    open: Cell<usize>,
+    /// Connections and requests served so far.
+    summary: Cell<Summary>,
+}
+
+impl Drain {
+    /// The loop's stopping state.
+    pub fn stopping(&self) -> &Stopping {
+        &self.0.stopping
+    }
+
+    /// Starts draining: every waiting connection wakes and takes its last look.
+    pub fn begin(&self) {
+        self.0.stopping.reach(Stage::Draining);
+        self.wake_all();
+    }
+
+    /// Whether draining has begun.
+    pub fn is_draining(&self) -> bool {
+        self.0.stopping.is_draining()
+    }
+
+    /// Completes once draining begins. The future can be polled again and again (by
+    /// reference) across many waits: it keeps one slot among the waiters for its lifetime.
+    pub fn draining(&self) -> impl Future<Output = ()> + Unpin + '_ {
+        WaitFor {
+            drain: self,
+            key: None,
+            done: |state| state.stopping.is_draining(),
+        }
+    }
+
+    /// Completes once no connection is open.
+    pub fn all_closed(&self) -> impl Future<Output = ()> + '_ {
+        WaitFor {
+            drain: self,
+            key: None,
+            done: |state| state.open.get() == 0,
+        }
+    }
+
+    /// Counts a new connection as open until the returned guard is dropped.
+    pub fn open_connection(&self) -> OpenConnection {
+        self.0.open.set(self.0.open.get() + 1);
+        OpenConnection {
+            drain: self.clone(),
+            requests: 0,
+        }
+    }
+
+    /// Connections open now.
+    pub fn open_count(&self) -> usize {
+        self.0.open.get()
+    }
+
+    /// What this loop has served.
+    pub fn summary(&self) -> Summary {
+        self.0.summary.get()
+    }
+
+    /// Wakes every waiter; each checks its own condition.
+    fn wake_all(&self) {
+        let wakers: Vec<Waker> = self
+            .0
+            .waiters
+            .borrow()
+            .iter()
+            .map(|(_, w)| w.clone())
+            .collect();
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// An open connection, counted until dropped.
+pub struct OpenConnection {
+    /// The loop's drain.
+    drain: Drain,
+    /// Requests answered, added to the summary when the connection closes.
+    requests: u64,
+}
+
+impl OpenConnection {
+    /// Records how many requests the connection answered.
+    pub fn set_requests(&mut self, requests: u64) {
+        self.requests = requests;
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        let state = &self.drain.0;
+        let mut summary = state.summary.get();
+        summary.add_connection(self.requests);
+        state.summary.set(summary);
+        state.open.set(state.open.get() - 1);
+        if state.open.get() == 0 {
+            self.drain.wake_all();
+        }
+    }
+}
+
+/// A future that completes when `done` holds for the drain's state.
+struct WaitFor<'a> {
+    /// The drain to watch.
+    drain: &'a Drain,
+    /// This waiter's slot in `State::waiters`, once it has waited.
+    key: Option<usize>,
+    /// The condition.
+    done: fn(&State) -> bool,
+}
+
+impl Future for WaitFor<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let state = &self.drain.0;
+        if (self.done)(state) {
+            return Poll::Ready(());
+        }
+        let mut waiters = state.waiters.borrow_mut();
+        match self.key {
+            Some(key) => waiters[key].clone_from(cx.waker()),
+            None => {
+                let key = waiters.insert(cx.waker().clone());
+                drop(waiters);
+                self.key = Some(key);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for WaitFor<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key {
+            self.drain.0.waiters.borrow_mut().try_remove(key);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Hearing SIGINT and SIGTERM, and telling every event loop.
+//!
+//! A signal handler may do almost nothing, so it does what asyncio's
+//! `loop.add_signal_handler` does: it writes a byte to a self-pipe (here a Unix socket pair),
+//! and each event loop reads that byte like any other input, in its reactor (or a watcher
+//! thread, for the blocking servers). The handlers come from `signal-hook`, so this crate
+//! needs no `unsafe`. A second signal exits at once, with status 1: a thread counts the
+//! signals on a self-pipe of its own.
+//!
+//! The same pipe carries one more message. In per-core mode each loop hears the signal on
+//! its own, and before any loop closes idle connections, every loop must have closed its
+//! listener: otherwise a client could see its conversation closed for the shutdown, connect
+//! again, and be served by a loop that has not heard the signal yet. So each loop reports
+//! its listener closed ([`StopSignal::listener_closed`]); the last one to do so writes a
+//! byte to every other loop's pipe, and a loop waiting for the others simply waits on its
+//! pipe again. Nothing blocks: a zenio loop awaits the pipe, the `poll` loop has it in its
+//! epoll set.
+
+use std::io::{self, Read};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::process;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use rustix::net::SendFlags;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::low_level::pipe;
+
+/// The signals that stop a server.
+const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
+
+/// Installs the thread that ends the process at a second stop signal; call once, before
+/// any [`StopSignal`] is made.
+pub fn install() -> io::Result<()> {
+    let (mut reader, writer) = UnixStream::pair()?;
+    for signal in SIGNALS {
+        pipe::register(signal, writer.try_clone()?)?;
+    }
+    // Counting bytes in ordinary code, rather than looking at a flag inside a handler, also
+    // holds when two signals are handled at the same moment on two threads.
+    thread::Builder::new()
+        .name("second-signal".into())
+        .spawn(move || {
+            let mut heard = 0;
+            while heard < 2 {
+                match reader.read(&mut [0; 16]) {
+                    Ok(0) => return, // cannot happen: the writers live as long as the process
+                    Ok(bytes) => heard += bytes,
+                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return,
+                }
+            }
+            process::exit(1);
+        })?;
+    Ok(())
+}
+
+/// The stop signal as one event loop (or one blocking server) hears it: the reading end of
+/// a self-pipe that every stop signal writes to.
+pub struct StopSignal {
+    /// Where the byte of a signal (or of the last loop to close its listener) arrives.
+    pipe: UnixStream,
+    /// The loops of this server, for the listeners' count.
+    group: Arc<Group>,
+}
+
+/// The event loops of one server.
+struct Group {
+    /// Loops whose listener is still open.
+    listening: AtomicUsize,
+    /// The writing end of every loop's pipe, to wake them when the last listener closes.
+    pipes: Vec<UnixStream>,
+}
+
+impl StopSignal {
+    /// The stop signal of a server with one loop.
+    pub fn new() -> io::Result<StopSignal> {
+        Ok(StopSignal::group(1)?.remove(0))
+    }
+
+    /// The stop signals of a server with `count` event loops, one each.
+    pub fn group(count: usize) -> io::Result<Vec<StopSignal>> {
+        let mut readers = Vec::with_capacity(count);
+        let mut writers = Vec::with_capacity(count);
+        for _ in 0..count {
+            let (reader, writer) = UnixStream::pair()?;
+            for signal in SIGNALS {
+                pipe::register(signal, writer.try_clone()?)?;
+            }
+            readers.push(reader);
+            writers.push(writer);
+        }
+        let group = Arc::new(Group {
+            listening: AtomicUsize::new(count),
+            pipes: writers,
+        });
+        Ok(readers
+            .into_iter()
+            .map(|pipe| StopSignal {
+                pipe,
+                group: Arc::clone(&group),
+            })
+            .collect())
+    }
+
+    /// Blocks the thread until a byte arrives (for a watcher thread, never an event loop).
+    pub fn wait_blocking(&self) -> io::Result<()> {
+        (&self.pipe).read(&mut [0; 16]).map(drop)
+    }
+
+    /// Waits, in a zenio runtime, until a byte arrives.
+    pub async fn wait(&self) -> io::Result<()> {
+        let pipe = zenio::AsyncFd::new(&self.pipe)?;
+        pipe.read_with(|pipe| {
+            let mut pipe: &UnixStream = pipe;
+            pipe.read(&mut [0; 16])
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Takes the bytes that have arrived, without waiting (for the `poll` loop, after its
+    /// epoll set reported the pipe readable).
+    pub fn take(&self) -> io::Result<()> {
+        match (&self.pipe).read(&mut [0; 16]) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            other => other.map(drop),
+        }
+    }
+
+    /// Puts the pipe in non-blocking mode, for a hand-written readiness loop.
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        self.pipe.set_nonblocking(true)
+    }
+
+    /// Says this loop's listener is closed. Returns whether every loop's is now; if this was
+    /// the last, every other loop's pipe gets a byte, so their waits return.
+    pub fn listener_closed(&self) -> bool {
+        let last = self.group.listening.fetch_sub(1, Ordering::AcqRel) == 1;
+        if last {
+            for pipe in &self.group.pipes {
+                // MSG_DONTWAIT: never block, even if a pipe were full (then it is readable
+                // already, which is all this byte is for).
+                let _ = rustix::net::send(pipe, &[1], SendFlags::DONTWAIT);
+            }
+        }
+        last
+    }
+
+    /// Whether every loop of this server has closed its listener.
+    pub fn all_listeners_closed(&self) -> bool {
+        self.group.listening.load(Ordering::Acquire) == 0
+    }
+}
+
+impl AsFd for StopSignal {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.pipe.as_fd()
+    }
+}
