@@ -114,7 +114,7 @@ impl Interval {
 
 /// Calls `callback` once `delay` has passed (asyncio's `loop.call_later(delay, callback)`).
 ///
-/// The returned handle cancels the call ([`JoinHandle::cancel`], asyncio's
+/// The returned handle cancels the call ([`JoinHandle::abort`], asyncio's
 /// `TimerHandle.cancel()`); dropping it lets the call happen.
 pub fn call_later<F>(delay: Duration, callback: F) -> JoinHandle<()>
 where
