@@ -64,7 +64,7 @@ mod time;
 mod trace;
 
 pub use callback::{serve, serve_connection, Protocol, Transport};
-pub use executor::{JoinError, JoinHandle};
+pub use executor::{JoinError, JoinHandle, Spawner};
 pub use net::{
     AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf,
     ACCEPT_PAUSE,
@@ -98,6 +98,21 @@ where
     F::Output: 'static,
 {
     context::with(|rt| rt.executor.spawn(rt, future))
+}
+
+/// A [`Spawner`] for this thread's runtime, for other threads to start tasks on it.
+///
+/// ```
+/// let spawner = zenio::spawner();
+/// // Another thread gives this thread's runtime a job...
+/// let job = std::thread::spawn(move || spawner.spawn(|| async { 6 * 7 }))
+///     .join()
+///     .unwrap();
+/// // ...which runs when this thread runs `block_on`.
+/// assert_eq!(zenio::block_on(job).unwrap(), 42);
+/// ```
+pub fn spawner() -> Spawner {
+    context::with(|rt| rt.executor.spawner())
 }
 
 /// This thread's runtime counters: tasks, polls, waits, events, wakes, registrations.

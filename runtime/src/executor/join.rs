@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 /// that ended it (caught by `catch_unwind`).
 pub(crate) type TaskOutput<T> = std::thread::Result<T>;
 
-/// The handle of a task spawned with [`spawn`](crate::spawn).
+/// The handle of a task spawned with [`spawn`](crate::spawn) or a [`Spawner`](crate::Spawner).
 ///
 /// It is `Send` when the task's output is, so it can be awaited on any thread, under any
 /// executor (a `JoinHandle` is not a zenio socket or timer: no `block_on` needs to run).
