@@ -70,6 +70,11 @@ impl Executor {
         self.local.borrow_mut().push_back(task);
     }
 
+    /// Whether a `block_on` is running on this thread, so that waiting makes sense.
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
     /// A handle that lets other threads start tasks here.
     pub(crate) fn spawner(&self) -> Spawner {
         Spawner::new(Arc::clone(&self.shared))
