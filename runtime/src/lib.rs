@@ -8,7 +8,7 @@
 //! - the **executor** keeps a queue of ready tasks and polls each one, and when the queue is
 //!   empty, asks the reactor to wait;
 //! - **net** and **time** are the futures tasks await: [`TcpListener::accept`],
-//!   [`TcpStream::read`], [`sleep`]...
+//!   [`TcpStream::read`], [`sleep`], [`interval`] (also a `Stream`)...
 //!
 //! Both of asyncio's styles are here: the coroutine style (`async fn` over a [`TcpStream`],
 //! like asyncio's streams) and the callback style ([`Protocol`] and [`Transport`], like
