@@ -75,6 +75,26 @@ pub(crate) fn with<R>(f: impl FnOnce(&Runtime) -> R) -> R {
     RUNTIME.with(|runtime| f(runtime.get_or_init(Runtime::new)))
 }
 
+/// What a socket or timer says when it must wait on a thread where no `block_on` runs.
+const NOT_RUNNING: &str = "zenio: a zenio socket or timer was polled outside zenio::block_on; \
+    run it inside zenio::block_on on this thread, or hand it to a runtime with zenio::spawner()";
+
+/// Runs `f` with this thread's runtime, which must be running a `block_on`: a socket or a
+/// timer calls this when it is about to wait, since nothing else would ever wake it (say,
+/// under `futures_lite::future::block_on`). Otherwise it panics at once instead of hanging,
+/// as tokio does ("there is no reactor running"). Costs one thread-local lookup and one
+/// `Cell` read, on the waiting path only.
+pub(crate) fn with_running<R>(f: impl FnOnce(&Runtime) -> R) -> R {
+    let running = RUNTIME.try_with(|runtime| match runtime.get() {
+        Some(rt) if rt.executor.is_running() => Some(f(rt)),
+        _ => None,
+    });
+    running
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("{NOT_RUNNING}"))
+}
+
 /// Runs `f` with this thread's runtime, unless it has none (never used, or the thread is
 /// exiting and it is gone).
 pub(crate) fn try_with<R>(f: impl FnOnce(&Runtime) -> R) -> Option<R> {

@@ -170,7 +170,7 @@ fn a_served_protocol_answers_and_closes_after_the_peers_fin() -> io::Result<()> 
         let answers = read_to_eof(&client).await?;
         assert_eq!(answers, b"HELLO\nZENIO\nBYE\n");
         assert_log(&log, client.local_addr()?, true);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -186,7 +186,7 @@ fn a_protocol_that_stays_open_after_eof_can_still_write_then_close() -> io::Resu
         let answers = read_to_eof(&client).await?;
         assert_eq!(answers, b"STILL THERE?\ngoodbye\n");
         assert_log(&log, client.local_addr()?, true);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -210,7 +210,7 @@ fn a_write_from_outside_a_callback_is_delivered() -> io::Result<()> {
         client.shutdown(Shutdown::Write)?;
         assert_eq!(read_to_eof(&client).await?, b"");
         assert_log(&log, client.local_addr()?, false);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -241,7 +241,7 @@ fn serve_runs_each_connection_with_its_own_protocol() -> io::Result<()> {
         let log = log.borrow();
         assert_eq!(log.iter().filter(|e| e.starts_with("made")).count(), 50);
         assert_eq!(log.iter().filter(|e| *e == "lost None").count(), 50);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }

@@ -138,7 +138,7 @@ fn close_when_idle_closes_an_idle_connection() -> io::Result<()> {
         assert_eq!(answer, b"", "nothing to answer, then EOF (not a reset)");
         assert_eq!(*seen.lost.borrow(), vec![None], "a clean close");
         assert!(seen.heard.borrow().is_empty());
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -167,7 +167,7 @@ fn close_when_idle_first_answers_what_arrived_while_the_connection_waited() -> i
         assert_eq!(answer, b"ABC", "the question asked was answered, then EOF");
         assert_eq!(*seen.heard.borrow(), b"abc");
         assert_eq!(*seen.lost.borrow(), vec![None], "a clean close");
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -189,7 +189,7 @@ fn close_when_idle_before_the_first_read_answers_what_already_arrived() -> io::R
         assert_eq!(answer, b"ABC");
         assert_eq!(*seen.heard.borrow(), b"abc");
         assert_eq!(*seen.lost.borrow(), vec![None]);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -211,7 +211,7 @@ fn close_when_idle_answers_a_last_question_that_came_with_a_fin() -> io::Result<
         client.read_to_end(&mut answer)?;
         assert_eq!(answer, b"LAST");
         assert_eq!(*seen.lost.borrow(), vec![None]);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -250,7 +250,7 @@ fn write_eof_sends_the_fin_after_the_buffered_output_and_keeps_listening() -> io
         assert_eq!(*seen.lost.borrow(), vec![None], "a clean close");
         let mut buf = [0u8; 16];
         assert_eq!(client.read(&mut buf).await?, 0, "nothing after the FIN");
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -272,7 +272,7 @@ fn write_eof_with_nothing_buffered_sends_the_fin_at_once() -> io::Result<()> {
         client.shutdown(Shutdown::Write)?;
         wait_until("closed", || seen.lost.borrow().len() == 1).await?;
         assert_eq!(*seen.lost.borrow(), vec![None]);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }

@@ -50,7 +50,7 @@ fn cancelling_a_task_waiting_on_a_socket_closes_the_socket() -> io::Result<()> {
             "the read waited, so the socket was registered"
         );
 
-        reader.cancel();
+        reader.abort();
         zenio::yield_now().await;
         zenio::yield_now().await;
 

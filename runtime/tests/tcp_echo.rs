@@ -95,7 +95,7 @@ fn five_hundred_concurrent_clients_each_get_their_own_bytes_back() -> io::Result
         for client in clients {
             joined(client.await)??;
         }
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -132,7 +132,7 @@ fn lines_come_back_through_a_bufreader() -> io::Result<()> {
             0,
             "EOF after the last line"
         );
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
@@ -203,7 +203,7 @@ fn borrowed_halves_read_and_write_at_once_in_one_task() -> io::Result<()> {
         let (sent, received) = futures_lite::future::zip(send, receive).await;
         sent?;
         assert!(received? == data, "the echo came back byte for byte");
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }

@@ -197,7 +197,7 @@ fn cancelling_call_later_prevents_the_call() {
         };
         // Let it start waiting, so that cancelling has a pending timer to remove.
         settle().await;
-        handle.cancel();
+        handle.abort();
         zenio::sleep(Duration::from_millis(25)).await;
         settle().await;
     });

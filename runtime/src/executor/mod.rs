@@ -16,8 +16,10 @@
 
 mod join;
 mod schedule;
+mod spawner;
 
 pub use join::{JoinError, JoinHandle};
+pub use spawner::Spawner;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -66,6 +68,16 @@ impl Executor {
     /// Appends a woken task to the local queue.
     pub(crate) fn push(&self, task: Task) {
         self.local.borrow_mut().push_back(task);
+    }
+
+    /// Whether a `block_on` is running on this thread, so that waiting makes sense.
+    pub(crate) fn is_running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// A handle that lets other threads start tasks here.
+    pub(crate) fn spawner(&self) -> Spawner {
+        Spawner::new(Arc::clone(&self.shared))
     }
 
     /// Marks the `block_on` future as woken.

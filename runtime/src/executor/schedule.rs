@@ -69,10 +69,12 @@ impl Shared {
     }
 
     /// Interrupts the home reactor's wait. `polling` writes its eventfd at most once until
-    /// the reactor has seen it, so many remote wakes cost one syscall.
+    /// the reactor has seen it, so many remote wakes cost one syscall. Writing an eventfd
+    /// fails only if it is broken, and then the runtime would never hear of its tasks again:
+    /// panic rather than hang (tokio's driver does the same).
     fn notify(&self) {
         if let Err(error) = self.poller.notify() {
-            eprintln!("zenio: cannot wake a runtime from another thread: {error}");
+            panic!("zenio: cannot wake a runtime from another thread: {error}");
         }
     }
 }

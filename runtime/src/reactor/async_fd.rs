@@ -28,6 +28,12 @@ use crate::trace::trace;
 /// `EAGAIN`, waiting for readiness in between. This is async-io's `Async<T>` or tokio's
 /// `AsyncFd`. The descriptor must be the only one for its file (not `dup`ed): zenio closes it
 /// without `EPOLL_CTL_DEL`, which only removes it from epoll when no other copy is open.
+///
+/// It is not `Send` (its readiness is shared with this thread's reactor through an `Rc`), and
+/// neither is any zenio socket: a socket stays on the thread that made it, and waits only
+/// while that thread runs [`block_on`](crate::block_on); polled where none runs, an
+/// operation that would wait panics. To hand work to another thread's runtime, send it a
+/// closure with a [`Spawner`](crate::Spawner).
 pub struct AsyncFd<T: AsFd> {
     /// The socket. It is in non-blocking mode, and this is its only descriptor.
     inner: T,
@@ -99,15 +105,17 @@ impl<T: AsFd> AsyncFd<T> {
             }
         }
         // 2. It would block: leave our waker, and register the socket on its first wait.
-        self.source.add_waiter(direction, cx.waker());
-        if self.source.key.get().is_none() {
-            let registered = context::with(|rt| {
-                stats::add(&rt.counters.registrations, 1);
-                rt.reactor.register(&self.source, self.inner.as_fd())
-            });
-            if let Err(error) = registered {
-                return Poll::Ready(Err(error));
+        //    Only a running `block_on` will ever wake us: where none runs, this panics.
+        let registered = context::with_running(|rt| {
+            self.source.add_waiter(direction, cx.waker());
+            if self.source.key.get().is_some() {
+                return Ok(());
             }
+            stats::add(&rt.counters.registrations, 1);
+            rt.reactor.register(&self.source, self.inner.as_fd())
+        });
+        if let Err(error) = registered {
+            return Poll::Ready(Err(error));
         }
         trace!(
             "wait for {direction:?} on fd {}",

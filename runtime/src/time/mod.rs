@@ -7,8 +7,10 @@
 //!
 //! See chapter 10 of the book: `docs/10-timers.md`.
 
+mod interval;
 mod sleep;
 
+pub use interval::{interval, Interval};
 pub use sleep::{sleep, sleep_until, Sleep};
 
 use std::fmt;
@@ -68,53 +70,9 @@ impl From<Elapsed> for std::io::Error {
     }
 }
 
-/// A clock that ticks every `period`, the first tick at once.
-///
-/// # Panics
-///
-/// If `period` is zero.
-pub fn interval(period: Duration) -> Interval {
-    assert!(
-        !period.is_zero(),
-        "zenio::interval: the period must be non-zero"
-    );
-    Interval {
-        period,
-        sleep: sleep_until(Instant::now()),
-    }
-}
-
-/// Ticks at a fixed period; see [`interval`].
-///
-/// When a tick is missed (the task was busy for longer than a period), the next tick comes at
-/// once and the schedule restarts from there: ticks are delayed, never bunched up.
-#[derive(Debug)]
-pub struct Interval {
-    /// Time between ticks.
-    period: Duration,
-    /// Sleeps until the next tick.
-    sleep: Sleep,
-}
-
-impl Interval {
-    /// Waits for the next tick and returns the time it was due.
-    pub async fn tick(&mut self) -> Instant {
-        (&mut self.sleep).await;
-        let due = self.sleep.deadline();
-        let next = (due + self.period).max(Instant::now());
-        self.sleep.reset(next);
-        due
-    }
-
-    /// The time between ticks.
-    pub fn period(&self) -> Duration {
-        self.period
-    }
-}
-
 /// Calls `callback` once `delay` has passed (asyncio's `loop.call_later(delay, callback)`).
 ///
-/// The returned handle cancels the call ([`JoinHandle::cancel`], asyncio's
+/// The returned handle cancels the call ([`JoinHandle::abort`], asyncio's
 /// `TimerHandle.cancel()`); dropping it lets the call happen.
 pub fn call_later<F>(delay: Duration, callback: F) -> JoinHandle<()>
 where

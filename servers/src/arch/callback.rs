@@ -47,7 +47,7 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
             zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
         })
         .await;
-    sweeper.cancel();
+    sweeper.abort();
     summary
 }
 
