@@ -74,3 +74,27 @@ pub fn fds_of_socket(inode: u64) -> io::Result<Vec<u32>> {
 pub fn open_fd_count() -> io::Result<usize> {
     Ok(fs::read_dir("/proc/self/fd")?.count())
 }
+
+/// A directory of its own under the system's temp dir, for Unix socket files; removed, with
+/// what is in it, when dropped.
+pub struct TempDir {
+    /// The directory.
+    pub path: std::path::PathBuf,
+}
+
+impl TempDir {
+    /// Creates `<temp>/zenio-<name>-<pid>-<n>`: unique to this test process and call.
+    pub fn new(name: &str) -> io::Result<TempDir> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("zenio-{name}-{}-{n}", std::process::id()));
+        fs::create_dir(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
