@@ -67,7 +67,7 @@ pub use callback::{serve, serve_connection, Protocol, Transport};
 pub use executor::{JoinError, JoinHandle};
 pub use net::{
     AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, StreamSocket, TcpListener, TcpStream,
-    UnixListener, UnixStream, WriteHalf, ACCEPT_PAUSE,
+    UdpSocket, UnixListener, UnixStream, WriteHalf, ACCEPT_PAUSE,
 };
 pub use per_core::{available_cores, pin_to_core, run_per_core};
 pub use reactor::AsyncFd;

@@ -18,6 +18,7 @@ mod socket;
 mod split;
 mod stream;
 mod tcp_stream;
+mod udp;
 mod unix;
 
 pub use accept_errors::{AcceptAction, ACCEPT_PAUSE};
@@ -25,4 +26,5 @@ pub use listener::TcpListener;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use stream::StreamSocket;
 pub use tcp_stream::TcpStream;
+pub use udp::UdpSocket;
 pub use unix::{UnixListener, UnixStream};
