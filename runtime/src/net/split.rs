@@ -8,6 +8,7 @@
 //! See chapter 8 of the book: `docs/08-async-tcp.md`.
 
 use std::borrow::Borrow;
+use std::net::Shutdown;
 use std::os::fd::AsFd;
 use std::rc::Rc;
 
@@ -29,8 +30,43 @@ pub struct WriteHalf<'a, S: AsFd = std::net::TcpStream>(pub(crate) &'a StreamSoc
 pub struct OwnedReadHalf<S: AsFd = std::net::TcpStream>(pub(crate) Rc<StreamSocket<S>>);
 
 /// The writing half of an owned stream, from [`StreamSocket::into_split`].
+///
+/// **Dropping it shuts down writing**, as tokio's `OwnedWriteHalf` does: the peer reads EOF
+/// while the read half goes on reading. A writer task that ends has nothing more to say, and
+/// a peer that waits for EOF (a request body, `cat`) would otherwise wait until the read
+/// half is dropped too. If the read half is already gone, the drop closes the socket, which
+/// says EOF by itself, so no `shutdown` call is made.
+///
+/// ```
+/// use futures_lite::io::AsyncReadExt;
+///
+/// zenio::block_on(async {
+///     let (ours, theirs) = zenio::UnixStream::pair()?;
+///     let (mut reader, writer) = ours.into_split();
+///     writer.write_all(b"last words").await?;
+///     drop(writer); // FIN
+///     let mut heard = String::new();
+///     (&theirs).read_to_string(&mut heard).await?; // ends: EOF
+///     assert_eq!(heard, "last words");
+///     theirs.write_all(b"still listening").await?; // and the read half still reads
+///     let mut buf = [0; 15];
+///     reader.read_exact(&mut buf).await?;
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct OwnedWriteHalf<S: AsFd = std::net::TcpStream>(pub(crate) Rc<StreamSocket<S>>);
+
+impl<S: AsFd> Drop for OwnedWriteHalf<S> {
+    /// Sends a FIN if the read half still holds the socket open. An error (the peer is
+    /// gone already) has nobody to go to.
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.0) > 1 {
+            let _ = self.0.shutdown(Shutdown::Write);
+        }
+    }
+}
 
 impl<S: AsFd> Borrow<StreamSocket<S>> for ReadHalf<'_, S> {
     fn borrow(&self) -> &StreamSocket<S> {

@@ -166,8 +166,8 @@ impl<S: AsFd> StreamSocket<S> {
         (ReadHalf(self), WriteHalf(self))
     }
 
-    /// Splits into owned halves that can go to two different tasks. The socket closes when
-    /// both halves are dropped.
+    /// Splits into owned halves that can go to two different tasks. Dropping the write half
+    /// shuts down writing (see [`OwnedWriteHalf`]); the socket closes when both are dropped.
     pub fn into_split(self) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
         let shared = Rc::new(self);
         (OwnedReadHalf(Rc::clone(&shared)), OwnedWriteHalf(shared))
