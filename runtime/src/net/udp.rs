@@ -7,7 +7,10 @@
 //! datagram, however small, and says nothing about the datagrams queued behind it. So a
 //! UDP socket's read readiness is cleared only by `EAGAIN` (tokio does the same), and a
 //! receiver that waits pays for one `recvfrom` that fails, which TCP's short-read rule saves.
-//! A socket that never waits is never registered.
+//! Measured with `strace -f -c target/release/examples/echo_round_trips udp 10000`: 10,000
+//! lock-step round trips, both ends in one process, make 20,000 `sendto`, 39,999 `recvfrom`
+//! (19,999 of them `EAGAIN`; TCP makes 20,002), 19,999 `epoll_wait` and 2 `epoll_ctl` for the
+//! sockets, one each, the first time it waits. A socket that never waits is never registered.
 //! asyncio: `loop.create_datagram_endpoint`, or `loop.sock_sendto` and `loop.sock_recvfrom`.
 //!
 //! See chapter 8 of the book: `docs/08-async-tcp.md`.

@@ -5,9 +5,12 @@
 //! `bind`, `listen`, `accept4`, `connect`, and `socketpair` for two streams joined to each
 //! other. So the costs are TCP's: an echo round trip on a stream that waits is one `recvfrom`
 //! and one `sendto` a side, plus the `epoll_wait`; a socket that never waits is never
-//! registered, and one that does is registered once.
-//! Connecting is cheaper: one `connect`, where TCP's says `EINPROGRESS` and then needs
-//! `getsockopt` and `getpeername`. asyncio: `asyncio.start_unix_server` and
+//! registered, and one that does is registered once. Measured with
+//! `strace -f -c target/release/examples/echo_round_trips unix 10000` (and `tcp`): 10,000
+//! lock-step round trips, both ends in one process, make 20,000 `sendto`, 20,002 `recvfrom`
+//! (one `EAGAIN`, one EOF), 20,000 `epoll_wait` and 2 `epoll_ctl` for the sockets, for Unix
+//! and TCP alike. Connecting is cheaper: one `connect`, where TCP's says `EINPROGRESS` and
+//! then needs `getsockopt` and `getpeername`. asyncio: `asyncio.start_unix_server` and
 //! `asyncio.open_unix_connection`.
 //!
 //! See chapter 8 of the book: `docs/08-async-tcp.md`.
