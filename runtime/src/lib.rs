@@ -72,8 +72,8 @@ mod trace;
 pub use callback::{serve, serve_connection, Protocol, Transport};
 pub use executor::{JoinError, JoinHandle, Spawner};
 pub use net::{
-    AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, TcpListener, TcpStream, WriteHalf,
-    ACCEPT_PAUSE,
+    AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, StreamSocket, TcpListener, TcpStream,
+    UdpSocket, UnixListener, UnixStream, WriteHalf, ACCEPT_PAUSE,
 };
 pub use per_core::{available_cores, pin_to_core, run_per_core};
 pub use reactor::AsyncFd;

@@ -10,6 +10,7 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 use futures_lite::Stream;
@@ -48,6 +49,18 @@ impl TcpListener {
         Ok(TcpListener {
             io: AsyncFd::new(listener)?,
         })
+    }
+
+    /// Gives the std listener back, out of the runtime and still non-blocking (see
+    /// [`StreamSocket::into_std`](crate::StreamSocket::into_std)).
+    ///
+    /// ```
+    /// let listener = zenio::TcpListener::bind("127.0.0.1:0")?.into_std()?;
+    /// listener.set_nonblocking(false)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        self.io.into_inner()
     }
 
     /// Creates, configures, binds and starts one listening socket.
@@ -109,6 +122,20 @@ impl TcpListener {
 fn tcp_peer(peer: Option<rustix::net::SocketAddrAny>) -> io::Result<SocketAddr> {
     peer.and_then(|peer| SocketAddr::try_from(peer).ok())
         .ok_or_else(|| io::Error::other("accept4 returned no TCP peer address"))
+}
+
+impl AsFd for TcpListener {
+    /// The listening socket, for `socket2` and other crates that set options on it.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    /// The listening socket's descriptor number.
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_fd().as_raw_fd()
+    }
 }
 
 impl std::fmt::Debug for TcpListener {

@@ -1,9 +1,14 @@
-//! Async TCP: [`TcpListener`] and [`TcpStream`], on non-blocking sockets.
+//! Async sockets: TCP ([`TcpListener`], [`TcpStream`]), Unix-domain ([`UnixListener`],
+//! [`UnixStream`]) and UDP ([`UdpSocket`]), all non-blocking.
 //!
 //! Every operation tries its syscall first and waits for readiness only when the kernel says
-//! `EAGAIN` (see [`AsyncFd`](crate::reactor)). A listener accepts with one `accept4` that
-//! already makes the new socket non-blocking and close-on-exec. These are asyncio's
-//! `loop.create_server`/`asyncio.start_server` sockets and its `StreamReader`/`StreamWriter`.
+//! `EAGAIN`, through the one loop every socket type shares (see [`AsyncFd`](crate::reactor)).
+//! A listener accepts with one `accept4` that already makes the new socket non-blocking and
+//! close-on-exec. TCP and Unix streams are one type, [`StreamSocket`], over two kinds of
+//! socket. Each type hands its descriptor out (`AsFd`, `AsRawFd`) for options zenio does not
+//! wrap (`socket2`), and converts from and to std's type (`from_std`, `into_std`). These are
+//! asyncio's `loop.create_server`/`asyncio.start_server` sockets and its
+//! `StreamReader`/`StreamWriter`.
 //!
 //! See chapter 8 of the book: `docs/08-async-tcp.md`.
 
@@ -12,8 +17,14 @@ mod listener;
 mod socket;
 mod split;
 mod stream;
+mod tcp_stream;
+mod udp;
+mod unix;
 
 pub use accept_errors::{AcceptAction, ACCEPT_PAUSE};
 pub use listener::TcpListener;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
-pub use stream::TcpStream;
+pub use stream::StreamSocket;
+pub use tcp_stream::TcpStream;
+pub use udp::UdpSocket;
+pub use unix::{UnixListener, UnixStream};

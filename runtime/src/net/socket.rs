@@ -17,16 +17,25 @@ pub(crate) const NONBLOCK_CLOEXEC: SocketFlags = SocketFlags::NONBLOCK.union(Soc
 
 /// A new non-blocking TCP socket for `addr`'s family.
 pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
-    let family = match addr {
-        SocketAddr::V4(_) => AddressFamily::INET,
-        SocketAddr::V6(_) => AddressFamily::INET6,
-    };
+    new_socket(family_of(addr), SocketType::STREAM)
+}
+
+/// A new non-blocking, close-on-exec socket: one `socket(2)` call.
+pub(crate) fn new_socket(family: AddressFamily, kind: SocketType) -> io::Result<OwnedFd> {
     Ok(rustix::net::socket_with(
         family,
-        SocketType::STREAM,
+        kind,
         NONBLOCK_CLOEXEC,
         None,
     )?)
+}
+
+/// The address family of an IP address: `AF_INET` or `AF_INET6`.
+pub(crate) fn family_of(addr: &SocketAddr) -> AddressFamily {
+    match addr {
+        SocketAddr::V4(_) => AddressFamily::INET,
+        SocketAddr::V6(_) => AddressFamily::INET6,
+    }
 }
 
 /// Tries `attempt` on each address `addrs` resolves to, returning the first success or the

@@ -35,10 +35,34 @@ use crate::trace::trace;
 /// operation that would wait panics. To hand work to another thread's runtime, send it a
 /// closure with a [`Spawner`](crate::Spawner).
 pub struct AsyncFd<T: AsFd> {
+    /// Its readiness and waiters, shared with the reactor once registered. Declared first,
+    /// so that it drops first: the reactor forgets the socket before the socket is closed.
+    source: ForgetOnDrop,
     /// The socket. It is in non-blocking mode, and this is its only descriptor.
     inner: T,
-    /// Its readiness and waiters, shared with the reactor once registered.
-    source: Rc<Source>,
+}
+
+/// A socket's [`Source`], which the reactor forgets when it is dropped. The `Drop` lives
+/// here rather than on [`AsyncFd`], so that [`AsyncFd::into_inner`] can move the socket out.
+struct ForgetOnDrop(Rc<Source>);
+
+impl std::ops::Deref for ForgetOnDrop {
+    type Target = Rc<Source>;
+
+    /// The source, for the readiness bookkeeping.
+    fn deref(&self) -> &Rc<Source> {
+        &self.0
+    }
+}
+
+impl Drop for ForgetOnDrop {
+    /// Forgets the source before the socket is closed. (When the thread's runtime is already
+    /// gone, there is nothing to forget: closing is all that is left.)
+    fn drop(&mut self) {
+        if self.0.key.get().is_some() {
+            context::try_with(|rt| rt.reactor.forget(&self.0));
+        }
+    }
 }
 
 impl<T: AsFd> AsyncFd<T> {
@@ -52,9 +76,28 @@ impl<T: AsFd> AsyncFd<T> {
     /// registration waits until an operation would block.
     pub(crate) fn from_nonblocking(inner: T) -> AsyncFd<T> {
         AsyncFd {
+            source: ForgetOnDrop(Rc::new(Source::new())),
             inner,
-            source: Rc::new(Source::new()),
         }
+    }
+
+    /// Gives the descriptor back, still in non-blocking mode. If it ever waited, it is
+    /// registered with epoll, and since it stays open, it is removed (`EPOLL_CTL_DEL`): the
+    /// one place zenio pays for that call.
+    ///
+    /// ```
+    /// let (ours, _theirs) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = zenio::AsyncFd::new(ours)?;
+    /// let ours = fd.into_inner()?;
+    /// ours.set_nonblocking(false)?; // blocking again, if that is what the caller wants
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn into_inner(self) -> io::Result<T> {
+        let AsyncFd { source, inner } = self;
+        if source.key.get().is_some() {
+            context::try_with(|rt| rt.reactor.deregister(&source, inner.as_fd())).transpose()?;
+        }
+        Ok(inner)
     }
 
     /// The descriptor, for syscalls that never block (`getsockname`, `setsockopt`).
@@ -127,15 +170,5 @@ impl<T: AsFd> AsyncFd<T> {
     /// A read filled less than its buffer; see [`Source::clear_after_short_read`].
     pub(crate) fn note_short_read(&self) {
         self.source.clear_after_short_read();
-    }
-}
-
-impl<T: AsFd> Drop for AsyncFd<T> {
-    /// Forgets the source before `inner` is closed. (When the thread's runtime is already
-    /// gone, there is nothing to forget: closing is all that is left.)
-    fn drop(&mut self) {
-        if self.source.key.get().is_some() {
-            context::try_with(|rt| rt.reactor.forget(&self.source));
-        }
     }
 }

@@ -16,7 +16,8 @@
 //!   never registered at all.
 //! - **No `EPOLL_CTL_DEL`.** Closing the last descriptor of a socket removes it from every
 //!   epoll set, and a zenio socket owns the only descriptor, so dropping it just forgets its
-//!   slab entry and closes. That saves one syscall per connection.
+//!   slab entry and closes. That saves one syscall per connection. (A socket handed back with
+//!   `into_std` stays open, so it is the one case that pays for `EPOLL_CTL_DEL`.)
 //! - **One syscall per wait.** `polling`'s `Poller::wait` costs up to five syscalls on Linux
 //!   (`timerfd_settime`, `epoll_ctl` for the timer, `epoll_wait`, a `read` of its eventfd and an
 //!   `epoll_ctl` to re-arm it). So the reactor keeps `polling`'s `Poller` for what it does well
@@ -117,6 +118,15 @@ impl Reactor {
         entry.insert(Rc::clone(source));
         source.key.set(Some(key));
         trace!("register fd {} as source {key}", fd.as_raw_fd());
+        Ok(())
+    }
+
+    /// Removes a socket from epoll (`EPOLL_CTL_DEL`) and forgets it, for a socket that leaves
+    /// the runtime but stays open ([`AsyncFd::into_inner`]).
+    pub(crate) fn deregister(&self, source: &Source, fd: BorrowedFd<'_>) -> io::Result<()> {
+        epoll::delete(&*self.poller, fd)?;
+        self.forget(source);
+        trace!("deregister fd {}", fd.as_raw_fd());
         Ok(())
     }
 

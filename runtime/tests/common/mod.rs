@@ -74,3 +74,68 @@ pub fn fds_of_socket(inode: u64) -> io::Result<Vec<u32>> {
 pub fn open_fd_count() -> io::Result<usize> {
     Ok(fs::read_dir("/proc/self/fd")?.count())
 }
+
+/// Whether an epoll instance of this process watches the socket open as descriptor `fd`: its
+/// `/proc/self/fdinfo` lists a `tfd` with that number and the socket's inode.
+pub fn epoll_watches(fd: std::os::fd::RawFd) -> io::Result<bool> {
+    let target = fs::read_link(format!("/proc/self/fd/{fd}"))?;
+    let inode = target
+        .to_str()
+        .and_then(|t| {
+            t.strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse::<u64>()
+                .ok()
+        })
+        .ok_or_else(|| io::Error::other(format!("fd {fd} is not a socket: {target:?}")))?;
+    for entry in fs::read_dir("/proc/self/fd")? {
+        let entry = entry?;
+        let Ok(link) = fs::read_link(entry.path()) else {
+            continue;
+        };
+        if link.as_os_str() != "anon_inode:[eventpoll]" {
+            continue;
+        }
+        let Ok(info) =
+            fs::read_to_string(format!("/proc/self/fdinfo/{}", entry.file_name().display()))
+        else {
+            continue;
+        };
+        // Lines such as: `tfd:        9 events:       19 data: ...  pos:0 ino:4f2a sdev:8`
+        let watched = info.lines().any(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let ino = fields.iter().find_map(|f| f.strip_prefix("ino:"));
+            fields.first() == Some(&"tfd:")
+                && fields.get(1) == Some(&fd.to_string().as_str())
+                && ino.and_then(|i| u64::from_str_radix(i, 16).ok()) == Some(inode)
+        });
+        if watched {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A directory of its own under the system's temp dir, for Unix socket files; removed, with
+/// what is in it, when dropped.
+pub struct TempDir {
+    /// The directory.
+    pub path: std::path::PathBuf,
+}
+
+impl TempDir {
+    /// Creates `<temp>/zenio-<name>-<pid>-<n>`: unique to this test process and call.
+    pub fn new(name: &str) -> io::Result<TempDir> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("zenio-{name}-{}-{n}", std::process::id()));
+        fs::create_dir(&path)?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
