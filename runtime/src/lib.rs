@@ -10,6 +10,9 @@
 //! - **net** and **time** are the futures tasks await: [`TcpListener::accept`],
 //!   [`TcpStream::read`], [`sleep`], [`interval`] (also a `Stream`)...
 //!
+//! With the feature `hyper`, the module `zenio::hyper` gives hyper's HTTP/1 and HTTP/2 what
+//! they ask of a runtime: a stream adapter, a timer and an executor.
+//!
 //! Both of asyncio's styles are here: the coroutine style (`async fn` over a [`TcpStream`],
 //! like asyncio's streams) and the callback style ([`Protocol`] and [`Transport`], like
 //! `asyncio.Protocol`), which is itself a task that calls your methods.
@@ -62,6 +65,8 @@ mod book;
 mod callback;
 mod context;
 mod executor;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod net;
 mod per_core;
 mod reactor;

@@ -297,7 +297,7 @@ fn abort_closes_at_once_dropping_output_the_peer_never_read() -> io::Result<()> 
         assert_eq!(transport.write_buffer_size(), 0);
         wait_until("closed", || seen.lost.borrow().len() == 1).await?;
         assert_eq!(*seen.lost.borrow(), vec![None]);
-        server.cancel();
+        server.abort();
         Ok(())
     }))?
 }
