@@ -12,7 +12,7 @@ use hyper::client::conn::http1;
 use hyper::header::{CONTENT_TYPE, HOST};
 use hyper::{Request, StatusCode};
 use support::{Server, PATIENCE};
-use zenio_servers::hyper_rt::HyperIo;
+use zenio::hyper::ZenioIo;
 
 /// Requests sent over each connection.
 const REQUESTS: usize = 5;
@@ -31,7 +31,7 @@ fn hyper_client_on_zenio_gets_hello_from_every_style() -> io::Result<()> {
 /// checking that each is a `200` in plain text.
 async fn ask_for_hello(addr: SocketAddr) -> io::Result<Vec<String>> {
     let stream = zenio::TcpStream::connect(addr).await?;
-    let (mut sender, connection) = http1::handshake(HyperIo::new(stream))
+    let (mut sender, connection) = http1::handshake(ZenioIo::new(stream))
         .await
         .map_err(io::Error::other)?;
     // The connection is the future that does the reading and writing; it runs in its own

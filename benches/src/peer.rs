@@ -12,7 +12,6 @@ use std::io;
 use std::net::TcpListener;
 
 use clap::ValueEnum;
-use zenio_servers::arch::listen::listen_per_core;
 use zenio_servers::cli::resolve;
 
 /// The protocol a peer server speaks.
@@ -47,5 +46,5 @@ pub fn cores(requested: usize) -> usize {
 /// `SO_REUSEPORT` when `count > 1` so that the kernel spreads connections between them. Port
 /// 0 is resolved by the first listener and reused by the others.
 pub fn listeners(host: &str, port: u16, count: usize) -> io::Result<Vec<TcpListener>> {
-    listen_per_core(resolve(host, port)?, count.max(1))
+    zenio::listen_per_core(resolve(host, port)?, count.max(1))
 }

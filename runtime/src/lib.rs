@@ -80,7 +80,7 @@ pub use net::{
     AcceptAction, OwnedReadHalf, OwnedWriteHalf, ReadHalf, StreamSocket, TcpListener, TcpStream,
     UdpSocket, UnixListener, UnixStream, WriteHalf, ACCEPT_PAUSE,
 };
-pub use per_core::{available_cores, pin_to_core, run_per_core};
+pub use per_core::{available_cores, listen_per_core, pin_to_core, run_per_core};
 pub use reactor::AsyncFd;
 pub use stats::Stats;
 pub use time::{call_later, interval, now, sleep, sleep_until, timeout, Elapsed, Interval, Sleep};

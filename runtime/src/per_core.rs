@@ -1,31 +1,37 @@
-//! Per-core mode: N independent runtimes, one per thread, each pinned to its own core.
+//! Per-core mode: N independent runtimes, one per thread, each on its own core.
 //!
 //! A zenio runtime is single-threaded, so using every core means running one per core, each
 //! with its own sockets, timers and tasks and nothing shared on the hot path: the design of
 //! nginx's worker processes and of thread-per-core runtimes. With listeners bound with
-//! `SO_REUSEPORT` (see [`TcpListener::bind_reuseport`](crate::TcpListener::bind_reuseport)),
-//! the kernel spreads new connections between the runtimes. Each thread is pinned with
-//! `sched_setaffinity(2)` so its caches stay warm. asyncio's version is "the best of both
-//! worlds" of the source documents: an event loop in each of several processes.
+//! `SO_REUSEPORT` ([`listen_per_core`]), the kernel spreads new connections between the
+//! runtimes. A runtime may pin its thread to its core ([`pin_to_core`],
+//! `sched_setaffinity(2)`), so its caches stay warm; that is right on a machine the server
+//! has to itself, and wrong on one it shares (a pinned loop cannot move away from a busy
+//! core), so it is the caller's choice. asyncio's version is "the best of both worlds" of
+//! the source documents: an event loop in each of several processes.
 //!
 //! See chapter 11 of the book: `docs/11-many-cores.md`.
 
 use std::future::Future;
 use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::OnceLock;
 use std::thread;
+
+use crate::net::each_addr;
+use crate::TcpListener;
 
 use rustix::process::getpid;
 use rustix::thread::{sched_getaffinity, sched_setaffinity, CpuSet};
 
-/// Runs one runtime per element of `inputs`, each on its own thread pinned to its own core,
-/// and returns their outputs in the same order. Runtime `i` runs `main(i, inputs[i])`; the
+/// Runs one runtime per element of `inputs`, each on its own thread (`zenio-core-i`), and
+/// returns their outputs in the same order. Runtime `i` runs `main(i, inputs[i])`; the
 /// future is made on its thread, so it need not be `Send` (only the inputs and outputs
-/// cross threads).
+/// cross threads). To pin runtime `i` to a core, call [`pin_to_core`]`(i)` in `main`.
 ///
-/// Pinning uses the cores this process may run on, in order, wrapping around when there are
-/// more runtimes than cores; where pinning fails, a line is printed and the thread runs
-/// unpinned.
+/// To serve one port from every runtime, bind the listeners first with
+/// [`listen_per_core`] and pass one to each: they are listening before this is called, so
+/// a client that connects at once is queued, never refused.
 ///
 /// # Panics
 ///
@@ -45,12 +51,7 @@ where
                 let main = &main;
                 thread::Builder::new()
                     .name(format!("zenio-core-{index}"))
-                    .spawn_scoped(scope, move || {
-                        if let Err(error) = pin_to_core(index) {
-                            eprintln!("zenio: runtime {index} runs unpinned: {error}");
-                        }
-                        crate::block_on(main(index, input))
-                    })
+                    .spawn_scoped(scope, move || crate::block_on(main(index, input)))
                     .expect("zenio: cannot start a runtime thread")
             })
             .collect();
@@ -63,6 +64,29 @@ where
             })
             .collect()
     })
+}
+
+/// Binds `count` listeners to `addr`, for `count` runtimes: with more than one, each has
+/// `SO_REUSEPORT` and the kernel spreads new connections between them; port 0 is resolved by
+/// the first and reused by the others. They are bound and listening when this returns, so
+/// clients may connect at once (the kernel queues them until a runtime accepts). They are
+/// std listeners, so that they can be handed to other threads: make each a zenio listener
+/// on its runtime with [`TcpListener::from_std`].
+pub fn listen_per_core(
+    addr: impl ToSocketAddrs,
+    count: usize,
+) -> io::Result<Vec<std::net::TcpListener>> {
+    let bind = |addr: SocketAddr| match count {
+        1 => TcpListener::bind(addr),
+        _ => TcpListener::bind_reuseport(addr),
+    };
+    let first = each_addr(addr, bind)?;
+    let addr = first.local_addr()?;
+    let mut listeners = vec![first.into_std()?];
+    for _ in 1..count {
+        listeners.push(bind(addr)?.into_std()?);
+    }
+    Ok(listeners)
 }
 
 /// Pins the calling thread to the `index`-th core this process may run on (wrapping around),

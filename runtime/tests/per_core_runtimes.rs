@@ -1,7 +1,8 @@
-//! Per-core mode: `run_per_core` starts one runtime per input, each on its own OS thread pinned
-//! to one of the cores the process may use (in order, wrapping around), and hands back their
-//! outputs in input order. The futures are made on their own threads, so they need not be
-//! `Send`. `pin_to_core` and `available_cores` are the two pieces it is built from.
+//! Per-core mode: `run_per_core` starts one runtime per input, each on its own OS thread, and
+//! hands back their outputs in input order. The futures are made on their own threads, so
+//! they need not be `Send`. A runtime that calls `pin_to_core(i)` is pinned to one of the
+//! cores the process may use (in order, wrapping around); one that does not stays free.
+//! `listen_per_core` binds the listeners before the runtimes start, so no client is refused.
 //!
 //! What the kernel thinks of a thread's affinity is read from `/proc`: `Cpus_allowed_list` in
 //! `/proc/thread-self/status` for the calling thread, in `/proc/self/status` for the process
@@ -100,6 +101,7 @@ fn each_runtime_runs_on_its_own_thread_pinned_to_one_allowed_core() -> io::Resul
     let allowed = the_processs_cpus()?;
     assert!(!allowed.is_empty(), "the process may run somewhere");
     let seen = zenio::run_per_core(vec![(); 3], |index, ()| async move {
+        zenio::pin_to_core(index)?;
         Ok::<_, io::Error>(Seen {
             index,
             thread: thread::current().id(),
@@ -232,5 +234,57 @@ fn available_cores_inside_a_per_core_runtime_still_counts_the_process() -> io::R
         vec![allowed.len(); 2],
         "the process may use {allowed:?}, even though each runtime's thread is pinned"
     );
+    Ok(())
+}
+
+#[test]
+fn a_runtime_that_does_not_pin_itself_may_run_on_every_allowed_core() -> io::Result<()> {
+    let allowed = the_processs_cpus()?;
+    let seen = zenio::run_per_core(vec![(); 2], |_index, ()| async { this_threads_cpus() });
+    for cpus in seen {
+        assert_eq!(cpus?, allowed);
+    }
+    Ok(())
+}
+
+#[test]
+fn clients_that_connect_as_soon_as_listen_per_core_returns_are_all_served() -> io::Result<()> {
+    use std::io::Read;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const CLIENTS: usize = 200;
+    let listeners = zenio::listen_per_core("127.0.0.1:0", 2)?;
+    let addr = listeners[0].local_addr()?;
+    assert!(listeners.iter().all(|l| l.local_addr().ok() == Some(addr)));
+    // Connect before any runtime exists: the kernel queues every client.
+    let clients: Vec<std::net::TcpStream> = (0..CLIENTS)
+        .map(|_| std::net::TcpStream::connect(addr))
+        .collect::<io::Result<_>>()?;
+    let served = AtomicUsize::new(0);
+    let per_runtime = zenio::run_per_core(listeners, |_index, listener| {
+        let served = &served;
+        async move {
+            let listener = zenio::TcpListener::from_std(listener)?;
+            let mut mine = 0;
+            // Accept until every client is served; a runtime whose share is done gives up
+            // waiting after a short while (only to stop: nothing is asserted on time).
+            while served.load(Ordering::SeqCst) < CLIENTS {
+                let accepted = zenio::timeout(Duration::from_millis(50), listener.accept()).await;
+                if let Ok(accepted) = accepted {
+                    accepted?.0.write_all(b"!").await?;
+                    served.fetch_add(1, Ordering::SeqCst);
+                    mine += 1;
+                }
+            }
+            Ok::<_, io::Error>(mine)
+        }
+    });
+    let total: usize = per_runtime.into_iter().sum::<io::Result<usize>>()?;
+    assert_eq!(total, CLIENTS);
+    for mut client in clients {
+        let mut byte = [0];
+        client.read_exact(&mut byte)?;
+        assert_eq!(&byte, b"!");
+    }
     Ok(())
 }

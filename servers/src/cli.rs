@@ -34,6 +34,10 @@ pub struct ServerFlags {
     /// coroutine); 0 means one per available core.
     #[arg(long, default_value_t = 1)]
     pub cores: usize,
+    /// Pin each event loop's thread to its own core: right when the server has the machine
+    /// to itself; on a shared machine a pinned loop cannot move away from a busy core.
+    #[arg(long)]
+    pub pin: bool,
     /// Seconds open conversations get to finish after SIGINT or SIGTERM.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     pub grace: f64,
@@ -67,6 +71,7 @@ impl ServerFlags {
             } else {
                 self.cores
             },
+            pin: self.pin,
             grace: seconds("--grace", self.grace)?,
             limits: Limits {
                 idle: seconds("--idle-timeout", self.idle_timeout)?,

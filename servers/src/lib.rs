@@ -19,7 +19,6 @@ pub mod arch;
 pub mod cli;
 pub mod conversation;
 pub mod hyper_hello;
-pub mod hyper_rt;
 pub mod log;
 pub mod protocol;
 pub mod shutdown;

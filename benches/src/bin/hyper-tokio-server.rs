@@ -6,7 +6,7 @@
 //! Run it:   cargo run --release -p zenio-benches --bin hyper-tokio-server -- [HOST] [-p PORT]
 //! Poke it:  curl -i http://127.0.0.1:8000/
 //!
-//! hyper-util's `TokioIo` and `TokioTimer` are tokio's side of what `zenio_servers::hyper_rt`
+//! hyper-util's `TokioIo` and `TokioTimer` are tokio's side of what `zenio::hyper`
 //! is for zenio. The header-read timeout is the one `hello-server` has by default, so both
 //! servers start the same timer per request. The listener is made by zenio's own
 //! `listen_per_core` (backlog 4096). It serves until killed: no graceful shutdown.

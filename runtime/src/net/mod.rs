@@ -23,6 +23,7 @@ mod unix;
 
 pub use accept_errors::{AcceptAction, ACCEPT_PAUSE};
 pub use listener::TcpListener;
+pub(crate) use socket::each_addr;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 pub use stream::StreamSocket;
 pub use tcp_stream::TcpStream;

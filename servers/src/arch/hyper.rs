@@ -1,5 +1,5 @@
 //! `hyper`: the hello protocol spoken by hyper's HTTP/1 server, running on zenio through the
-//! adapter of [`hyper_rt`](crate::hyper_rt).
+//! runtime's adapter, [`zenio::hyper`].
 //!
 //! The accept loop, the connection cap and the shutdown are the ones `callback` and
 //! `coroutine` use; each connection is a task that drives one hyper `Connection`, a future
@@ -12,8 +12,11 @@
 //! for `--idle-timeout` and `--question-timeout` (see [`hyper_hello::http1`]); a body must
 //! arrive within `--question-timeout` too.
 //!
-//! Shutdown: a connection waiting for its next request takes what the client has already
-//! sent, answers it, and closes (the same last look as `coroutine`). hyper's own
+//! hyper brings its own conversation (its HTTP/1 state machine and its timer), so this is
+//! the one architecture that does not drive a [`Conversation`](crate::conversation). It
+//! keeps the conversation's last look all the same: when the loop drains, a connection
+//! waiting for its next request takes what the client has already sent, answers it, and
+//! closes ([`UntilDrained`] makes a read that finds nothing look like EOF). hyper's own
 //! `graceful_shutdown` is not used: it closes a connection after the answer in flight and
 //! drops the requests pipelined behind it, and the hello servers answer every request a
 //! client sent before the stop.
@@ -26,23 +29,22 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_lite::future;
-use hyper::rt::{Read, ReadBufCursor, Write};
+use futures_lite::{future, AsyncRead, AsyncWrite};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use zenio::hyper::{ZenioIo, ZenioTimer};
 use zenio::TcpStream;
 
 use super::accept_loop::AcceptLoop;
 use crate::conversation::Ending;
 use crate::hyper_hello::{self, hello};
-use crate::hyper_rt::{HyperIo, ZenioTimer};
 use crate::log;
 use crate::shutdown::{Drain, OpenConnection, Summary};
 
 /// Serves with a hyper connection per client until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
 pub async fn serve(accept: AcceptLoop) -> Summary {
-    let http = Rc::new(hyper_hello::http1(ZenioTimer, &accept.limits));
+    let http = Rc::new(hyper_hello::http1(ZenioTimer::new(), &accept.limits));
     let body_time = accept.limits.request;
     accept
         .serve(|drain, stream, peer| {
@@ -76,10 +78,10 @@ async fn converse(
             Ok::<_, io::Error>(response)
         }
     });
-    let io = UntilStopped {
-        io: HyperIo::new(stream),
+    let io = ZenioIo::new(UntilDrained {
+        stream,
         drain: drain.clone(),
-    };
+    });
     let mut connection = pin!(http.serve_connection(io, service));
     let served = async { Some(connection.as_mut().await) };
     let drained = async {
@@ -102,47 +104,47 @@ async fn converse(
     );
 }
 
-/// The connection as hyper sees it: [`HyperIo`], except that once the loop drains, a read
-/// takes only what the client has already sent, and finding nothing is EOF: the
-/// conversation's last look ([`Next::ReadNow`](crate::conversation::Next::ReadNow)), which
-/// hyper hears as the client closing.
-struct UntilStopped {
+/// The connection, except that once the loop drains, a read takes only what the client
+/// has already sent, and finding nothing is EOF: the conversation's last look
+/// ([`Next::ReadNow`](crate::conversation::Next::ReadNow)), which hyper hears as the client
+/// closing.
+struct UntilDrained {
     /// The connection.
-    io: HyperIo,
+    stream: TcpStream,
     /// The loop's drain.
     drain: Drain,
 }
 
-impl Read for UntilStopped {
+impl AsyncRead for UntilDrained {
     fn poll_read(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-        cursor: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         if !self.drain.is_draining() {
-            return Pin::new(&mut self.io).poll_read(cx, cursor);
+            return self.stream.poll_read_with(cx, buf);
         }
-        match self.io.try_read(cursor) {
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Poll::Ready(Ok(())),
-            result => Poll::Ready(result),
+        match self.stream.try_read(buf) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Poll::Ready(Ok(0)),
+            read => Poll::Ready(read),
         }
     }
 }
 
-impl Write for UntilStopped {
+impl AsyncWrite for UntilDrained {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bytes: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, bytes)
+        Pin::new(&mut self.stream).poll_write(cx, bytes)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
+        Pin::new(&mut self.stream).poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_close(cx)
     }
 }

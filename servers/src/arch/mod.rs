@@ -12,7 +12,6 @@ pub mod blocking;
 pub mod callback;
 pub mod coroutine;
 pub mod hyper;
-pub mod listen;
 pub mod per_core;
 pub mod poll;
 pub mod prefork;
@@ -57,6 +56,8 @@ pub struct Options {
     pub workers: usize,
     /// Event loops, one per core, for `poll`, `callback` and `coroutine`.
     pub cores: usize,
+    /// Pin each event loop's thread to its own core.
+    pub pin: bool,
     /// How long open conversations may take to finish after a stop signal.
     pub grace: Duration,
     /// Timeouts and the connection cap.
@@ -94,7 +95,17 @@ pub fn announce(addr: SocketAddr) -> io::Result<()> {
     stdout.flush()
 }
 
-/// Adds the address to a bind error, so the user sees what could not be bound.
-pub fn bind_error(addr: SocketAddr, error: io::Error) -> io::Error {
-    io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}"))
+/// Binds `count` listeners to `addr`, one per event loop ([`zenio::listen_per_core`]:
+/// `SO_REUSEPORT` when there are several, a backlog of 4096), and says what could not be
+/// bound if that fails. A blocking server takes one and switches it to blocking mode.
+pub fn listen(addr: SocketAddr, count: usize) -> io::Result<Vec<std::net::TcpListener>> {
+    zenio::listen_per_core(addr, count)
+        .map_err(|error| io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}")))
+}
+
+/// One blocking listener on `addr`, for the blocking architectures.
+pub fn listen_blocking(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let listener = listen(addr, 1)?.remove(0);
+    listener.set_nonblocking(false)?;
+    Ok(listener)
 }

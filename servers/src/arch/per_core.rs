@@ -1,17 +1,18 @@
 //! The event-driven architectures (`poll`, `callback`, `coroutine`), on one core or many.
 //!
-//! With `--cores N`, N threads each run their own event loop, pinned to their own core, each
-//! with its own listening socket on the same port (`SO_REUSEPORT`): "the best of both worlds"
-//! of the source documents, and nginx's design. Nothing is shared between the loops; the
-//! kernel spreads new connections between their listeners. With one core it is the same code
-//! on one thread.
+//! With `--cores N`, N threads each run their own event loop, each with its own listening
+//! socket on the same port (`SO_REUSEPORT`): "the best of both worlds" of the source
+//! documents, and nginx's design. The loops share nothing on the hot path; the kernel
+//! spreads new connections between their listeners, which are all bound before any loop
+//! starts, so no early client is refused. With `--pin`, each loop's thread is pinned to its
+//! own core. With one core it is the same code on one thread.
 
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::accept_loop::AcceptLoop;
-use super::{announce, callback, coroutine, hyper, listen::listen_per_core, poll, Arch, Options};
+use super::{announce, callback, coroutine, hyper, listen, poll, Arch, Options};
 use crate::conversation::Limits;
 use crate::log;
 use crate::protocol::Session;
@@ -22,19 +23,27 @@ use crate::shutdown::{print_summaries, StopSignal, Summary};
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
     let Options {
         cores,
+        pin,
         grace,
         limits,
         ..
     } = *options;
-    let listeners = listen_per_core(addr, cores)?;
+    let listeners = listen(addr, cores)?;
+    let local = listeners[0].local_addr()?;
+    // The stop signals are heard from here on: only then is the server announced.
     let inputs: Vec<_> = listeners
         .into_iter()
         .zip(StopSignal::group(cores)?)
         .collect();
-    announce(inputs[0].0.local_addr()?)?;
+    announce(local)?;
     let results = zenio::run_per_core(inputs, |core, (listener, signal)| async move {
         if cores > 1 {
             log::set_core(core);
+        }
+        if pin {
+            if let Err(error) = zenio::pin_to_core(core) {
+                tracing::warn!("loop {core} runs unpinned: {error}");
+            }
         }
         serve_one::<S>(arch, listener, signal, grace, limits).await
     });

@@ -24,7 +24,7 @@ use std::time::Duration;
 use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 
-use super::{announce, blocking, listen::listen, serial};
+use super::{announce, blocking, listen_blocking, serial};
 use crate::conversation::Limits;
 use crate::protocol::Session;
 use crate::shutdown::{print_summary, Stage, StopSignal, Stopping};
@@ -45,7 +45,7 @@ const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 /// The parent: binds `addr`, keeps `workers` workers running until a stop signal, then
 /// stops them.
 pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
-    let listener = listen(addr, false)?;
+    let listener = listen_blocking(addr)?;
     // The stop signal's pipe exists before the first worker, so no signal can slip past it.
     let signal = StopSignal::new()?;
     let stopping = Stopping::default();

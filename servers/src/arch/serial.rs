@@ -10,7 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use super::blocking::{self, Drained};
-use super::{announce, listen::listen};
+use super::{announce, listen_blocking};
 use crate::accept::{AcceptPolicy, Admit, AfterError};
 use crate::conversation::Limits;
 use crate::protocol::Session;
@@ -18,7 +18,7 @@ use crate::shutdown::{print_summaries, Stage, Stopping, Summary};
 
 /// Binds `addr` and serves clients one after another until a stop signal.
 pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io::Result<()> {
-    let listener = listen(addr, false)?;
+    let listener = listen_blocking(addr)?;
     let stopping = Stopping::default();
     let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
     announce(listener.local_addr()?)?;

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::thread;
 use std::time::Duration;
 
-use super::{announce, blocking, listen::listen, serial};
+use super::{announce, blocking, listen_blocking, serial};
 use crate::conversation::Limits;
 use crate::protocol::Session;
 use crate::shutdown::{print_summaries, Stopping};
@@ -23,7 +23,7 @@ pub fn run<S: Session>(
     grace: Duration,
     limits: &Limits,
 ) -> io::Result<()> {
-    let listener = listen(addr, false)?;
+    let listener = listen_blocking(addr)?;
     let stopping = Stopping::default();
     let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
     announce(listener.local_addr()?)?;
