@@ -1,6 +1,6 @@
 //! `zen-load --rate` against zenio's own `zen-server` (coroutine architecture) on loopback:
 //! every request the schedule offers is sent, answered and right, and a run the generator
-//! kept on schedule says so in its JSON.
+//! kept on schedule (within a generous `--late`) says so in its JSON.
 //!
 //! `zen-server` belongs to another package, so the test first builds it with the cargo
 //! that runs the test (a no-op when it is fresh), into the same target directory.
@@ -21,8 +21,14 @@ const RATE: &str = "2000";
 /// Requests in the run: one second's worth, 20 per connection.
 const REQUESTS: u64 = 2000;
 
-/// Runs before the test gives up on seeing one kept on schedule: the verdict is about
-/// timing, and a machine busy with other work may delay the generator past the tolerance.
+/// How late a send may be before it counts as late. The 1 ms a benchmark wants is a
+/// verdict on the machine (a core busy with other work makes a waking generator wait
+/// milliseconds; the unit tests of `schedule` cover the arithmetic); this test checks that
+/// the run is sent, answered and judged, on a machine that may be busy.
+const LATE_MS: &str = "100";
+
+/// Runs before the test gives up on seeing one kept on schedule: a stall of over 100 ms
+/// (once seen here with five helpers compiling on two cores) still makes a run invalid.
 const ATTEMPTS: usize = 3;
 
 /// A server process, killed when dropped.
@@ -90,7 +96,13 @@ fn a_fixed_rate_run_answers_every_request_offered_and_says_it_kept_its_schedule(
     for _ in 0..ATTEMPTS {
         let output = Command::new(load)
             .args(["127.0.0.1", "-p", &port, "-c", "100", "--rate", RATE])
-            .args(["--requests", &REQUESTS.to_string(), "--json"])
+            .args([
+                "--requests",
+                &REQUESTS.to_string(),
+                "--late",
+                LATE_MS,
+                "--json",
+            ])
             .output()?;
         assert!(output.status.success(), "zen-load failed: {output:?}");
         let report: Value = serde_json::from_slice(&output.stdout).expect("one JSON object");

@@ -27,8 +27,9 @@
 //! answer, and `generator cpu` is this process's user plus system CPU time over the
 //! window's wall time: near 1.0, the generator had its core to itself and may be what
 //! limited the throughput. With `--rate`, `schedule`
-//! says `valid`, or `INVALID` and why: sends skipped, too many late, or answers under 98%
-//! of the rate (`"valid"` and `"invalid_reason"` in JSON). `--json` prints the same as one
+//! says `valid`, or `INVALID` and why: sends skipped, over 1% of them later than `--late`
+//! (1 ms by default), or answers to under 98% of the requests due (`"valid"` and
+//! `"invalid_reason"` in JSON). `--json` prints the same as one
 //! JSON object.
 #![forbid(unsafe_code)]
 

@@ -33,6 +33,10 @@ pub struct LoadArgs {
     /// loop), instead of sending one as each answer comes (closed loop).
     #[arg(long, short = 'r')]
     pub rate: Option<f64>,
+    /// With `--rate`: a send more than this many milliseconds after its due time is late,
+    /// and a valid run has at most 1% of its sends late.
+    #[arg(long, default_value_t = 1.0)]
+    pub late: f64,
     /// Measure for this many seconds.
     #[arg(long, short = 'd')]
     pub duration: Option<f64>,
@@ -74,6 +78,8 @@ pub struct Plan {
     pub pipeline: usize,
     /// Requests offered per second, on a fixed schedule; `None` for a closed loop.
     pub rate: Option<f64>,
+    /// How long after its due time a send counts as late.
+    pub late: Duration,
     /// How long the measurement lasts.
     pub length: Length,
     /// Load before the measurement, discarded.
@@ -135,6 +141,7 @@ impl Plan {
             connections: args.connections,
             pipeline,
             rate: args.rate,
+            late: seconds("--late", args.late / 1e3)?,
             length,
             warmup: seconds("--warmup", args.warmup)?,
             timeout: seconds("--timeout", args.timeout)?,

@@ -227,7 +227,6 @@ impl Report {
             Workload::HttpClose => "http close",
             Workload::ZenOneQuestion => "zen one question per connection",
         };
-        let throughput = per_second(recorder.requests as f64);
         Self {
             program: plan.program,
             target: format!("{workload} {}", plan.addr),
@@ -235,15 +234,15 @@ impl Report {
             pipeline: plan.pipeline,
             rate: plan.rate,
             pace: recorder.pace,
-            invalid: plan
+            invalid: (plan
                 .rate
-                .and_then(|rate| recorder.pace.verdict(rate, throughput)),
+                .and(recorder.pace.verdict(plan.late, recorder.requests))),
             warmup: plan.warmup.as_secs_f64(),
             seconds,
             requests: recorder.requests,
             wrong: recorder.wrong,
             errors: recorder.errors,
-            throughput,
+            throughput: per_second(recorder.requests as f64),
             latency: [
                 micros(latencies.value_at_quantile(0.5)),
                 micros(latencies.value_at_quantile(0.99)),

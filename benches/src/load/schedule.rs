@@ -23,20 +23,24 @@
 //! because a queue behind the bound would only hide how far behind the run is.
 //!
 //! **The verdict.** A run is valid only if it kept its schedule: no send skipped, at most
-//! [`LATE_SHARE`] of the sends more than [`LATE`] after their due time, and answers coming
-//! at no less than [`MIN_ACHIEVED`] of R. An invalid run is still printed, marked so.
+//! [`LATE_SHARE`] of the sends later than `--late` (1 ms by default) after their due time,
+//! and as many answers in the window as [`MIN_ANSWERED`] of the requests that came due in
+//! it (in a window of T seconds, answers at 98% of R, give or take the requests in flight
+//! at its edges). An invalid run is still printed, marked so.
+//!
+//! The driver sends on ticks of 100 µs, so a generator that keeps up is never much more
+//! than a tick behind, unless the kernel gives its core to something else: on a machine
+//! busy with other work, sends 1 to 10 ms late are common (a waking task may wait out the
+//! running one's time slice), and such a run is rightly invalid, since each delay is
+//! counted in a latency. There, `--late` says how much delay to put up with.
 
 use std::time::{Duration, Instant};
-
-/// A send this long after its due time is late. The driver sends on ticks of 100 µs, so a
-/// generator that keeps up is never more than about one tick behind.
-pub const LATE: Duration = Duration::from_millis(1);
 
 /// The share of late sends a valid run may have: a scheduler hiccup, not a habit.
 pub const LATE_SHARE: f64 = 0.01;
 
-/// The least share of the offered rate that a valid run's answers must arrive at.
-pub const MIN_ACHIEVED: f64 = 0.98;
+/// The least share of the requests due in the window that must be answered in it.
+pub const MIN_ANSWERED: f64 = 0.98;
 
 /// When each request of an open-loop run is due, and on which connection it goes.
 #[derive(Clone, Copy, Debug)]
@@ -112,7 +116,7 @@ impl Schedule {
 pub struct Pace {
     /// Requests that came due: sent or skipped.
     pub due: u64,
-    /// Requests sent more than [`LATE`] after their due time.
+    /// Requests sent more than `--late` after their due time.
     pub late: u64,
     /// Requests not sent: their connection had `--pipeline` answers owed, or had failed.
     pub skipped: u64,
@@ -121,11 +125,12 @@ pub struct Pace {
 }
 
 impl Pace {
-    /// Counts one request, due at `due`, sent at `now`.
-    pub fn sent(&mut self, due: Instant, now: Instant) {
+    /// Counts one request, due at `due`, sent at `now`: late if that is more than `late`
+    /// after.
+    pub fn sent(&mut self, due: Instant, now: Instant, late: Duration) {
         let lag = now.saturating_duration_since(due);
         self.due += 1;
-        self.late += u64::from(lag > LATE);
+        self.late += u64::from(lag > late);
         self.max_lag = self.max_lag.max(lag);
     }
 
@@ -135,9 +140,9 @@ impl Pace {
         self.skipped += count;
     }
 
-    /// Why a run offered at `rate` a second, whose answers came at `achieved` a second,
-    /// does not count; `None` when it kept its schedule.
-    pub fn verdict(&self, rate: f64, achieved: f64) -> Option<String> {
+    /// Why a run that counted sends later than `late` as late, and received `answered`
+    /// answers, does not count; `None` when it kept its schedule.
+    pub fn verdict(&self, late: Duration, answered: u64) -> Option<String> {
         if self.skipped > 0 {
             return Some(format!(
                 "{} of {} sends skipped: a connection had --pipeline answers owed, or failed",
@@ -146,17 +151,17 @@ impl Pace {
         }
         if self.late as f64 > LATE_SHARE * self.due as f64 {
             return Some(format!(
-                "{} of {} sends went out over {} ms late (at most {:.1} ms)",
+                "{} of {} sends went out over {:.1} ms late (at most {:.1} ms)",
                 self.late,
                 self.due,
-                LATE.as_millis(),
+                late.as_secs_f64() * 1e3,
                 self.max_lag.as_secs_f64() * 1e3
             ));
         }
-        if achieved < MIN_ACHIEVED * rate {
+        if (answered as f64) < MIN_ANSWERED * self.due as f64 {
             return Some(format!(
-                "answers came at {achieved:.0}/s, under {:.0}% of the {rate:.0}/s offered",
-                MIN_ACHIEVED * 100.0
+                "{answered} answers to {} requests due: the server fell behind",
+                self.due
             ));
         }
         None
@@ -168,6 +173,9 @@ mod tests {
     use super::*;
 
     const MS: Duration = Duration::from_millis(1);
+
+    /// The tolerance the verdict tests use: `--late 1`.
+    const LATE: Duration = MS;
 
     /// 1,000 requests a second over 4 connections: one due every millisecond.
     fn schedule(t0: Instant) -> Schedule {
@@ -239,7 +247,7 @@ mod tests {
         let (sent, answered) = (t0 + 7 * MS, t0 + 8 * MS);
         assert_eq!(answered.duration_since(s.due(2)), 6 * MS);
         let mut pace = Pace::default();
-        pace.sent(s.due(2), sent);
+        pace.sent(s.due(2), sent, LATE);
         assert_eq!((pace.due, pace.late, pace.max_lag), (1, 1, 5 * MS));
     }
 
@@ -249,7 +257,7 @@ mod tests {
         let mut pace = Pace::default();
         for n in 0..due - skipped {
             let lag = if n < late { 2 * LATE } else { LATE / 2 };
-            pace.sent(t0, t0 + lag);
+            pace.sent(t0, t0 + lag, LATE);
         }
         pace.skip(skipped);
         pace
@@ -257,27 +265,39 @@ mod tests {
 
     #[test]
     fn a_run_that_kept_its_schedule_is_valid() {
-        assert_eq!(pace(1000, 0, 0).verdict(1000.0, 1000.0), None);
+        assert_eq!(pace(1000, 0, 0).verdict(LATE, 1000), None);
         assert_eq!(pace(1000, 0, 0).max_lag, LATE / 2);
     }
 
     #[test]
     fn a_late_send_in_a_hundred_is_a_hiccup_and_two_are_a_habit() {
-        assert_eq!(pace(1000, 10, 0).verdict(1000.0, 1000.0), None);
-        let verdict = pace(1000, 11, 0).verdict(1000.0, 1000.0);
+        assert_eq!(pace(1000, 10, 0).verdict(LATE, 1000), None);
+        let verdict = pace(1000, 11, 0).verdict(LATE, 1000);
         assert!(verdict.is_some_and(|why| why.starts_with("11 of 1000 sends")));
     }
 
     #[test]
     fn one_skipped_send_makes_the_run_invalid() {
-        let verdict = pace(1000, 0, 1).verdict(1000.0, 1000.0);
+        let verdict = pace(1000, 0, 1).verdict(LATE, 1000);
         assert!(verdict.is_some_and(|why| why.contains("1 of 1000 sends skipped")));
     }
 
     #[test]
-    fn answers_under_98_percent_of_the_rate_make_the_run_invalid() {
+    fn answers_to_under_98_percent_of_the_requests_due_make_the_run_invalid() {
         let on_time = pace(1000, 0, 0);
-        assert_eq!(on_time.verdict(1000.0, 980.0), None);
-        assert!(on_time.verdict(1000.0, 979.0).is_some());
+        assert_eq!(on_time.verdict(LATE, 980), None);
+        assert!(on_time.verdict(LATE, 979).is_some());
+    }
+
+    #[test]
+    fn how_late_is_late_is_the_users_call() {
+        let t0 = Instant::now();
+        let (mut strict, mut lenient) = (Pace::default(), Pace::default());
+        for _ in 0..100 {
+            strict.sent(t0, t0 + 2 * MS, MS);
+            lenient.sent(t0, t0 + 2 * MS, 3 * MS);
+        }
+        assert!(strict.verdict(MS, 100).is_some());
+        assert_eq!(lenient.verdict(3 * MS, 100), None);
     }
 }

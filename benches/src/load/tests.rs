@@ -28,6 +28,7 @@ fn plan(
         connections,
         pipeline,
         rate: None,
+        late: Duration::from_millis(1),
         length,
         warmup: Duration::ZERO,
         timeout: Duration::from_secs(2),

@@ -88,7 +88,9 @@ impl Driver<'_> {
             //    latency counted from its due time.
             let numbers = batch.numbers().take(sending);
             for n in numbers.clone() {
-                self.recorder.pace.sent(schedule.due(n), now);
+                self.recorder
+                    .pace
+                    .sent(schedule.due(n), now, self.plan.late);
             }
             match self.send_numbered(&mut connection, numbers, |n| schedule.due(n)) {
                 Ok(()) => self.slots[slot].connection = Some(connection),
