@@ -8,12 +8,14 @@
 //!   one TCP echo round trip on loopback, on each runtime.
 //! - `src/bin/`: the peer servers that zenio's servers are measured against, speaking the same
 //!   zen and hello protocols through the same sans-I/O sessions: `tokio-server` (three
-//!   flavors), `smol-server` (`async-executor` + `async-io`) and `floor-server` (a minimal
-//!   epoll loop with no runtime: the floor no runtime can beat). `peers/asyncio_zen.py` is the
-//!   source document's asyncio server, for scale.
+//!   flavors), `smol-server` (`async-executor` + `async-io`), `monoio-server` (io_uring,
+//!   thread-per-core) and `floor-server` (a minimal epoll loop with no runtime: the floor no
+//!   runtime can beat). `peers/asyncio_zen.py` is the source document's asyncio server, for
+//!   scale.
 //! - [`peer`]: what those servers share (the `--proto` flag and the listening sockets).
-//! - [`load`]: the closed-loop load generators `zen-load` and `http-load` (in `src/bin/`),
-//!   which check every answer and report throughput, latency percentiles and their own CPU.
+//! - [`load`]: the load generators `zen-load` and `http-load` (in `src/bin/`), closed loop
+//!   or at a fixed rate (`--rate`), which check every answer and report throughput, latency
+//!   percentiles and their own CPU.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench cargo bench -p zenio-benches --bench micro

@@ -1,5 +1,4 @@
-//! `http-load`: a closed-loop HTTP/1.1 load generator for the hello server, checking every
-//! response.
+//! `http-load`: an HTTP/1.1 load generator for the hello server, checking every response.
 //!
 //! Run it against a hello server (`hello-server -p 7502` in another terminal):
 //!
@@ -13,7 +12,8 @@
 //! `--mode keepalive` opens `--connections` connections before the clock starts and keeps
 //! `--pipeline` `GET /` requests in flight on each; every response must be exactly the
 //! hello server's 69-byte `hello` (responses are cut by their `Content-Length`).
-//! `--mode close` runs `--connections` loops at once, each making a new connection per
+//! `--rate R` offers R requests a second on a fixed schedule instead (open loop, keep-alive
+//! only; see `zen-load`). `--mode close` runs `--connections` loops at once, each making a new connection per
 //! request: connect, send `GET /` with `Connection: close`, read to EOF, check that
 //! everything read is the `Connection: close` answer, close. Its latency runs from
 //! `connect` to EOF. Poke the same server by hand with `curl -i http://127.0.0.1:7502/`.

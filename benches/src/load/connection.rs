@@ -22,11 +22,12 @@ use rustix::net::{AddressFamily, SocketFlags, SocketType};
 use super::record::Failure;
 use super::workload::{Cut, Workload};
 
-/// A request on the wire: when it was sent and the answer it must get.
+/// A request on the wire: when its latency started and the answer it must get.
 #[derive(Clone, Copy, Debug)]
 pub struct Pending {
-    /// When the request was handed to the kernel (in `close` mode: when `connect` began).
-    pub sent: Instant,
+    /// When the request was handed to the kernel (in `close` mode: when `connect` began);
+    /// with `--rate`, when it was due, which may be earlier.
+    pub since: Instant,
     /// The exact answer a correct server gives.
     pub expected: &'static [u8],
 }
@@ -111,7 +112,7 @@ impl Connection {
     /// the oldest answer, or for the EOF after we hung up. `None` when it waits for nothing.
     pub fn waiting_since(&self) -> Option<Instant> {
         if self.connected {
-            let answer = self.in_flight.front().map(|pending| pending.sent);
+            let answer = self.in_flight.front().map(|pending| pending.since);
             answer.or(self.hung_up)
         } else {
             Some(self.opened)

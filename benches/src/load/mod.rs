@@ -1,10 +1,13 @@
-//! Closed-loop load generators for the zen and hello servers: `zen-load` and `http-load`.
+//! Load generators for the zen and hello servers: `zen-load` and `http-load`.
 //!
 //! A load generator opens `--connections` connections and keeps `--pipeline` requests in
 //! flight on each: it sends that many, and each time an answer arrives it checks the answer
 //! byte for byte, records how long it took, and sends one more request. The server sets the
 //! pace (a "closed loop", as in wrk), so the throughput measured is the most the server
 //! gives at that concurrency, and the latency is what each request saw in that state.
+//! With `--rate R` the loop is open instead (as in wrk2): R requests a second on a fixed
+//! schedule, whatever the server does, latency counted from each request's due time, and a
+//! run that fell behind its schedule marked invalid ([`schedule`]).
 //!
 //! - [`workload`]: what is sent and what must come back, and how the answers are cut out
 //!   of the byte stream; sans-I/O, with its unit tests.
@@ -12,6 +15,8 @@
 //! - [`driver`]: the loop over all connections: setup, warmup, measurement, deadline.
 //! - [`record`]: the counts, the latency histogram, CPU time, and the report.
 //! - [`plan`]: the shared flags, and the checks done before the first connection.
+//! - [`schedule`]: when each request of an open-loop run is due, and the verdict on whether
+//!   the run kept to it; sans-I/O, with its unit tests.
 //!
 //! # Implementation
 //!
@@ -47,12 +52,14 @@
 //! cargo build --release -p zenio-benches --bin zen-load --bin http-load
 //! target/release/zen-load 127.0.0.1 -p 1060 --connections 100 --pipeline 16 -d 10 --warmup 2
 //! target/release/http-load -p 8000 --mode close --connections 50 --duration 10 --json
+//! target/release/zen-load -p 1060 --connections 100 --rate 50000 -d 10 --warmup 2 --json
 //! ```
 
 pub mod connection;
 pub mod driver;
 pub mod plan;
 pub mod record;
+pub mod schedule;
 #[cfg(test)]
 mod tests;
 pub mod workload;
@@ -88,6 +95,9 @@ pub fn main(
         writeln!(io::stdout(), "{report}")
     };
     drop(printed);
+    if let Some(why) = &report.invalid {
+        eprintln!("{program}: INVALID run, it fell behind its schedule: {why}");
+    }
     if report.wrong > 0 {
         eprintln!("{program}: {} wrong answers", report.wrong);
         process::exit(1);

@@ -25,9 +25,18 @@ pub struct LoadArgs {
     /// Connections open at once (in `close` mode: connections being made at once).
     #[arg(long, short = 'c', default_value_t = 1)]
     pub connections: usize,
-    /// Requests kept in flight on each connection.
-    #[arg(long, short = 'k', default_value_t = 1)]
-    pub pipeline: usize,
+    /// Requests kept in flight on each connection (default 1); with `--rate`, the most that
+    /// may wait for their answers on one connection (default 64).
+    #[arg(long, short = 'k')]
+    pub pipeline: Option<usize>,
+    /// Offer this many requests a second across all connections, on a fixed schedule (open
+    /// loop), instead of sending one as each answer comes (closed loop).
+    #[arg(long, short = 'r')]
+    pub rate: Option<f64>,
+    /// With `--rate`: a send more than this many milliseconds after its due time is late,
+    /// and a valid run has at most 1% of its sends late.
+    #[arg(long, default_value_t = 1.0)]
+    pub late: f64,
     /// Measure for this many seconds.
     #[arg(long, short = 'd')]
     pub duration: Option<f64>,
@@ -65,8 +74,12 @@ pub struct Plan {
     pub addr: SocketAddr,
     /// Connections (or concurrent connection loops in `close` mode).
     pub connections: usize,
-    /// Requests in flight per connection; 1 in `close` mode.
+    /// Requests in flight per connection (with `rate`: at most); 1 in `close` mode.
     pub pipeline: usize,
+    /// Requests offered per second, on a fixed schedule; `None` for a closed loop.
+    pub rate: Option<f64>,
+    /// How long after its due time a send counts as late.
+    pub late: Duration,
     /// How long the measurement lasts.
     pub length: Length,
     /// Load before the measurement, discarded.
@@ -94,14 +107,22 @@ impl Plan {
         if args.connections == 0 {
             return Err(invalid("--connections 0: need at least one".into()));
         }
-        if args.pipeline == 0 {
+        let pipeline = args
+            .pipeline
+            .unwrap_or(if args.rate.is_some() { 64 } else { 1 });
+        if pipeline == 0 {
             return Err(invalid("--pipeline 0: need at least one".into()));
         }
-        if workload.connection_per_request() && args.pipeline != 1 {
-            return Err(invalid(format!(
-                "--pipeline {}: a connection per request carries one request",
-                args.pipeline
-            )));
+        if workload.connection_per_request() && (pipeline != 1 || args.rate.is_some()) {
+            return Err(invalid(
+                "--pipeline and --rate need connections that carry many requests".into(),
+            ));
+        }
+        if args
+            .rate
+            .is_some_and(|rate| !(rate.is_finite() && rate > 0.0))
+        {
+            return Err(invalid("--rate: need a number of requests a second".into()));
         }
         let length = match (args.duration, args.requests) {
             (Some(duration), _) => Length::Time(seconds("--duration", duration)?),
@@ -118,7 +139,9 @@ impl Plan {
             workload,
             addr,
             connections: args.connections,
-            pipeline: args.pipeline,
+            pipeline,
+            rate: args.rate,
+            late: seconds("--late", args.late / 1e3)?,
             length,
             warmup: seconds("--warmup", args.warmup)?,
             timeout: seconds("--timeout", args.timeout)?,

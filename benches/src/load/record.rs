@@ -19,6 +19,7 @@ use hdrhistogram::Histogram;
 use serde_json::json;
 
 use super::plan::Plan;
+use super::schedule::Pace;
 use super::workload::Workload;
 
 /// The longest latency the histogram holds exactly; longer ones are recorded as this.
@@ -81,6 +82,8 @@ pub struct Recorder {
     pub wrong: u64,
     /// Failures, by kind.
     pub errors: Errors,
+    /// How well the sends kept their schedule (with `--rate`).
+    pub pace: Pace,
 }
 
 impl Recorder {
@@ -92,6 +95,7 @@ impl Recorder {
             requests: 0,
             wrong: 0,
             errors: Errors::default(),
+            pace: Pace::default(),
         }
     }
 
@@ -124,6 +128,7 @@ impl Recorder {
         self.requests = 0;
         self.wrong = 0;
         self.errors = Errors::default();
+        self.pace = Pace::default();
     }
 }
 
@@ -178,8 +183,14 @@ pub struct Report {
     pub target: String,
     /// Connections asked for.
     pub connections: usize,
-    /// Requests in flight per connection.
+    /// Requests in flight per connection (with `--rate`: at most).
     pub pipeline: usize,
+    /// Requests offered per second (open loop), or `None` (closed loop).
+    pub rate: Option<f64>,
+    /// How well the sends kept their schedule.
+    pub pace: Pace,
+    /// Why the run does not count, if it fell behind its schedule; `None` when it is valid.
+    pub invalid: Option<String>,
     /// Seconds of warmup that were discarded.
     pub warmup: f64,
     /// Seconds the measurement window lasted.
@@ -221,6 +232,12 @@ impl Report {
             target: format!("{workload} {}", plan.addr),
             connections: plan.connections,
             pipeline: plan.pipeline,
+            rate: plan.rate,
+            pace: recorder.pace,
+            // A closed loop has no schedule to fall behind.
+            invalid: plan
+                .rate
+                .and(recorder.pace.verdict(plan.late, recorder.requests)),
             warmup: plan.warmup.as_secs_f64(),
             seconds,
             requests: recorder.requests,
@@ -241,7 +258,7 @@ impl Report {
     /// The report as one JSON object, for scripts.
     pub fn json(&self) -> serde_json::Value {
         let [p50, p99, p999, max] = self.latency;
-        let errors = &self.errors;
+        let (errors, pace) = (&self.errors, &self.pace);
         json!({
             "program": self.program,
             "target": self.target,
@@ -263,6 +280,11 @@ impl Report {
             "latency_us": { "p50": p50, "p99": p99, "p99_9": p999, "max": max },
             "cpu": self.cpu,
             "cpu_user": self.cpu_user,
+            "rate_rps": self.rate,
+            "valid": self.invalid.is_none(),
+            "invalid_reason": self.invalid,
+            "sends": { "due": pace.due, "late": pace.late, "skipped": pace.skipped },
+            "max_lag_us": pace.max_lag.as_secs_f64() * 1e6,
         })
     }
 }
@@ -298,6 +320,22 @@ impl fmt::Display for Report {
             f,
             "  generator cpu {:.2} of one core ({:.2} user)",
             self.cpu, self.cpu_user
+        )?;
+        let Some(rate) = self.rate else {
+            return Ok(());
+        };
+        let pace = &self.pace;
+        let verdict = self.invalid.as_deref().map_or("valid".into(), |why| {
+            format!("INVALID, falling behind: {why}")
+        });
+        write!(
+            f,
+            "\n  schedule      {rate:.0} req/s offered: {verdict}\n                \
+             {} sends due, {} late, {} skipped, latest {:.0} µs after its time",
+            pace.due,
+            pace.late,
+            pace.skipped,
+            pace.max_lag.as_secs_f64() * 1e6
         )
     }
 }

@@ -28,6 +28,8 @@ fn plan(
         addr,
         connections,
         pipeline,
+        rate: None,
+        late: Duration::from_millis(1),
         length,
         warmup: Duration::ZERO,
         timeout: Duration::from_secs(2),
@@ -184,5 +186,41 @@ fn refused_connections_are_counted_as_errors() -> io::Result<()> {
     assert_eq!((report.requests, report.errors.connect), (0, 3));
     let report = run(&plan(Workload::HttpClose, addr, 3, 1, Length::Requests(10)))?;
     assert_eq!((report.requests, report.errors.connect), (0, 10));
+    Ok(())
+}
+
+#[test]
+fn a_fixed_rate_run_sends_each_request_it_offers_once_and_checks_its_answer() -> io::Result<()> {
+    let addr = server(zen)?;
+    let mut fixed = plan(Workload::Zen, addr, 4, 64, Length::Requests(100));
+    fixed.rate = Some(2000.0);
+    let report = run(&fixed)?;
+    assert_eq!(
+        (report.requests, report.wrong, report.errors.total()),
+        (100, 0, 0)
+    );
+    assert_eq!((report.pace.due, report.pace.skipped), (100, 0));
+    Ok(())
+}
+
+#[test]
+fn a_connection_at_its_pipeline_bound_skips_its_turn_and_the_run_is_invalid() -> io::Result<()> {
+    // Nobody answers: the one connection sends two requests, skips the other eight as they
+    // come due, and is given up when its first answer is --timeout late.
+    let listener = TcpListener::bind("127.0.0.1:0")?;
+    let mut stuck = plan(
+        Workload::Zen,
+        listener.local_addr()?,
+        1,
+        2,
+        Length::Requests(10),
+    );
+    stuck.rate = Some(10_000.0);
+    stuck.timeout = Duration::from_millis(300);
+    let report = run(&stuck)?;
+    assert_eq!((report.pace.due, report.pace.skipped), (10, 8));
+    assert_eq!((report.requests, report.errors.timeout), (0, 1));
+    let why = report.invalid.expect("a run that skipped sends is invalid");
+    assert!(why.contains("8 of 10 sends skipped"), "{why}");
     Ok(())
 }

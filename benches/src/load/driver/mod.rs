@@ -5,10 +5,11 @@
 //! load as in the measurement, then forget what was recorded. **Measurement**: until the
 //! duration is over, or the requested number of requests is answered.
 //!
-//! The loop is closed: each connection starts with `--pipeline` requests in flight, and
-//! every answer that arrives sends one more, so the server sets the pace. In `close` and
-//! one-question modes each slot holds one connection carrying one request; when the server
-//! closes it, the slot opens the next.
+//! By default the loop is closed: each connection starts with `--pipeline` requests in
+//! flight, and every answer that arrives sends one more, so the server sets the pace. In
+//! `close` and one-question modes each slot holds one connection carrying one request; when
+//! the server closes it, the slot opens the next. With `--rate` the loop is open: a
+//! schedule sets the pace, and each turn sends what has come due (`open_loop.rs`).
 //!
 //! Nothing waits past the deadline: `epoll_wait` never sleeps beyond the end of the run, and
 //! a sweep every [`SWEEP`] gives up on connections whose answer is later than `--timeout`, so
@@ -17,6 +18,7 @@
 //! This file holds the run's timeline and the table of connections; `ready.rs` what one
 //! connection does when epoll says it is ready.
 
+mod open_loop;
 mod ready;
 
 use std::collections::VecDeque;
@@ -32,6 +34,7 @@ use rustix::io::Errno;
 use super::connection::Connection;
 use super::plan::{Length, Plan};
 use super::record::{Failure, Recorder, Report, Stamp};
+use super::schedule::Schedule;
 
 /// The most handshakes in progress at once during setup, well under the servers' listen
 /// backlog (4,096), so that a burst of 10,000 connections overflows no accept queue.
@@ -68,7 +71,10 @@ pub fn run(plan: &Plan) -> io::Result<Report> {
     if plan.warmup.is_zero() {
         window = Some(driver.open_window(measure_from)?);
     }
-    driver.start_all(begin);
+    match plan.rate {
+        Some(rate) => driver.start_schedule(rate, begin)?,
+        None => driver.start_all(begin),
+    }
 
     // 3. Turn the loop until the window closes or the work is done.
     let mut next_sweep = begin + SWEEP;
@@ -89,6 +95,7 @@ pub fn run(plan: &Plan) -> io::Result<Report> {
             next_sweep = now + SWEEP;
         }
         driver.reopen_due(now);
+        driver.send_due(now);
         let mut wake = next_sweep.min(end.unwrap_or(next_sweep));
         if window.is_none() {
             wake = wake.min(measure_from);
@@ -143,6 +150,10 @@ struct Driver<'p> {
     buf: Vec<u8>,
     /// Where a batch of requests is put together, to be sent in one write.
     out: Vec<u8>,
+    /// With `--rate`: when each request is due, and on which connection.
+    schedule: Option<Schedule>,
+    /// With `--rate`: the timer that wakes the loop every tick; kept open while it runs.
+    ticker: Option<OwnedFd>,
 }
 
 /// A place for one connection.
@@ -171,6 +182,8 @@ impl<'p> Driver<'p> {
             owed: 0,
             buf: vec![0; READ_BUFFER],
             out: Vec::new(),
+            schedule: None,
+            ticker: None,
         })
     }
 

@@ -19,6 +19,7 @@ impl Driver<'_> {
     pub(super) fn dispatch(&mut self) {
         for index in 0..self.events.len() {
             let Some((slot, mut connection, flags)) = self.take(index) else {
+                self.on_tick(index);
                 continue;
             };
             // Read the clock per connection, not per wait: a thousand events take long
@@ -36,7 +37,8 @@ impl Driver<'_> {
     }
 
     /// Takes the connection that event `index` is for out of its slot, unless it has been
-    /// closed since. Returns the slot, the connection and the event's flags.
+    /// closed since, or the event is the open loop's tick (whose key names no slot).
+    /// Returns the slot, the connection and the event's flags.
     pub(super) fn take(&mut self, index: usize) -> Option<(usize, Connection, EventFlags)> {
         let event = self.events[index];
         let key = event.data.u64();
@@ -72,17 +74,20 @@ impl Driver<'_> {
             flags,
             self.plan.workload,
             |pending, right| {
-                recorder.answer(now.saturating_duration_since(pending.sent), right);
+                recorder.answer(now.saturating_duration_since(pending.since), right);
                 answered += 1;
             },
         )?;
         self.owed -= answered;
-        // 3. Closed loop: one new request for each answer; in one-question mode, the
-        //    answer is all we wanted, so hang up and wait for the server's EOF.
+        // 3. Closed loop: one new request for each answer (with --rate, the schedule sends
+        //    instead); in one-question mode, the answer is all we wanted, so hang up and
+        //    wait for the server's EOF.
         let workload = self.plan.workload;
         if received == Received::Drained {
             if !workload.connection_per_request() {
-                self.send(connection, answered, now)?;
+                if self.schedule.is_none() {
+                    self.send(connection, answered, now)?;
+                }
             } else if !workload.answer_ends_at_eof() && connection.owed() == 0 {
                 connection.hang_up(now)?;
             }
@@ -94,7 +99,7 @@ impl Driver<'_> {
             let (pending, right) = connection.answer_at_eof().ok_or(Failure::Closed)?;
             self.owed -= 1;
             self.recorder
-                .answer(now.saturating_duration_since(pending.sent), right);
+                .answer(now.saturating_duration_since(pending.since), right);
         }
         if connection.owed() > 0 {
             return Err(Failure::Closed);
@@ -109,27 +114,38 @@ impl Driver<'_> {
         wanted: usize,
         now: Instant,
     ) -> Result<(), Failure> {
-        let count = self.spend(wanted);
-        if count == 0 {
-            return Ok(());
-        }
+        let count = self.spend(wanted) as u64;
+        let first = self.started;
+        self.started += count;
+        self.send_numbered(connection, first..first + count, |_| now)
+    }
+
+    /// Sends the requests numbered `numbers` on `connection`, in one write; the latency of
+    /// request `n` counts from `since(n)`.
+    pub(super) fn send_numbered(
+        &mut self,
+        connection: &mut Connection,
+        numbers: impl Iterator<Item = u64> + Clone,
+        since: impl Fn(u64) -> Instant,
+    ) -> Result<(), Failure> {
         self.out.clear();
         let workload = self.plan.workload;
-        let first = self.started;
-        for n in first..first + count as u64 {
+        for n in numbers.clone() {
             self.out.extend_from_slice(workload.request(n).bytes);
+            self.owed += 1;
         }
-        self.started += count as u64;
-        self.owed += count;
-        let requests = (first..first + count as u64).map(|n| Pending {
-            sent: now,
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let requests = numbers.map(|n| Pending {
+            since: since(n),
             expected: workload.request(n).expected,
         });
         connection.send(&self.out, requests)
     }
 
     /// Takes up to `wanted` requests from the budget; returns how many it may send.
-    fn spend(&mut self, wanted: usize) -> usize {
+    pub(super) fn spend(&mut self, wanted: usize) -> usize {
         match &mut self.budget {
             None => wanted,
             Some(left) => {
@@ -168,7 +184,7 @@ impl Driver<'_> {
             self.started += 1;
             self.owed += 1;
             let pending = Pending {
-                sent: now,
+                since: now,
                 expected: request.expected,
             };
             if let Err(failure) = connection.send(request.bytes, [pending]) {
