@@ -12,9 +12,8 @@
 //! `_accept_connection` makes the same choices, and logs them the same way.
 
 use std::io;
-use std::time::Duration;
 
-use zenio::AcceptAction;
+pub use zenio::AcceptAction;
 
 use crate::conversation::Limits;
 
@@ -32,26 +31,6 @@ pub struct AcceptPolicy {
     starved: bool,
 }
 
-/// What to do with a connection just accepted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Admit {
-    /// Serve it.
-    Serve,
-    /// Over the cap: close it at once.
-    Refuse,
-}
-
-/// What to do after an `accept` error.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AfterError {
-    /// Accept the next connection at once.
-    Retry,
-    /// Wait this long, then accept again.
-    Pause(Duration),
-    /// The listener is broken: stop accepting.
-    Stop,
-}
-
 impl AcceptPolicy {
     /// The policy for a loop with these limits.
     pub fn new(limits: &Limits) -> AcceptPolicy {
@@ -62,37 +41,30 @@ impl AcceptPolicy {
         }
     }
 
-    /// A connection was accepted while `open` others are open: serve it, or refuse it.
-    pub fn admit(&mut self, open: usize) -> Admit {
+    /// A connection was accepted while `open` others are open: whether to serve it (or,
+    /// over the cap, close it at once).
+    pub fn admit(&mut self, open: usize) -> bool {
         if self.starved {
             self.starved = false;
             tracing::warn!("accepting again");
         }
-        if open < self.max_connections {
-            self.at_cap = false;
-            return Admit::Serve;
-        }
-        if !self.at_cap {
-            self.at_cap = true;
+        let admitted = open < self.max_connections;
+        if !admitted && !self.at_cap {
             let cap = self.max_connections;
             tracing::warn!("{cap} connections open: closing new ones");
         }
-        Admit::Refuse
+        self.at_cap = !admitted;
+        admitted
     }
 
-    /// `accept` failed with `error`: what now.
-    pub fn after_error(&mut self, error: &io::Error) -> AfterError {
-        match AcceptAction::of(error) {
-            AcceptAction::Skip => AfterError::Retry,
-            AcceptAction::Pause => {
-                if !self.starved {
-                    self.starved = true;
-                    tracing::warn!("accept failed ({error}); pausing until it works again");
-                }
-                AfterError::Pause(ACCEPT_PAUSE)
-            }
-            AcceptAction::Fatal => AfterError::Stop,
+    /// `accept` failed with `error`: skip it, pause [`ACCEPT_PAUSE`], or stop accepting.
+    pub fn after_error(&mut self, error: &io::Error) -> AcceptAction {
+        let action = AcceptAction::of(error);
+        if action == AcceptAction::Pause && !self.starved {
+            self.starved = true;
+            tracing::warn!("accept failed ({error}); pausing until it works again");
         }
+        action
     }
 }
 
@@ -110,20 +82,20 @@ mod tests {
     #[test]
     fn connections_over_the_cap_are_refused_and_served_again_below_it() {
         let mut policy = policy(2);
-        assert_eq!(policy.admit(1), Admit::Serve);
-        assert_eq!(policy.admit(2), Admit::Refuse);
-        assert_eq!(policy.admit(2), Admit::Refuse);
-        assert_eq!(policy.admit(1), Admit::Serve);
+        assert!(policy.admit(1));
+        assert!(!policy.admit(2));
+        assert!(!policy.admit(2));
+        assert!(policy.admit(1));
     }
 
     #[test]
     fn running_out_of_descriptors_pauses_and_a_dead_connection_is_skipped() {
         let mut policy = policy(10);
         let emfile = io::Error::from_raw_os_error(24);
-        assert_eq!(policy.after_error(&emfile), AfterError::Pause(ACCEPT_PAUSE));
+        assert_eq!(policy.after_error(&emfile), AcceptAction::Pause);
         let aborted = io::Error::from_raw_os_error(103);
-        assert_eq!(policy.after_error(&aborted), AfterError::Retry);
+        assert_eq!(policy.after_error(&aborted), AcceptAction::Skip);
         let not_a_socket = io::Error::from_raw_os_error(88);
-        assert_eq!(policy.after_error(&not_a_socket), AfterError::Stop);
+        assert_eq!(policy.after_error(&not_a_socket), AcceptAction::Fatal);
     }
 }

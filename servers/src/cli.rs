@@ -39,20 +39,15 @@ pub struct ServerFlags {
     #[arg(long)]
     pub pin: bool,
     /// Seconds open conversations get to finish after SIGINT or SIGTERM.
-    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
-    pub grace: f64,
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
+    pub grace: Duration,
     /// Close a connection that sends nothing for this many seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
-    pub idle_timeout: f64,
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
+    pub idle_timeout: Duration,
     /// Close a connection whose request (question) takes longer than this many seconds to
     /// arrive whole, so a client trickling bytes cannot hold it.
-    #[arg(
-        long,
-        visible_alias = "request-timeout",
-        value_name = "SECS",
-        default_value_t = 10.0
-    )]
-    pub question_timeout: f64,
+    #[arg(long, visible_alias = "request-timeout", value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub question_timeout: Duration,
     /// Connections each event loop keeps open at most; more are accepted and closed at once.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
     pub max_conns: usize,
@@ -63,8 +58,8 @@ pub struct ServerFlags {
 
 impl ServerFlags {
     /// The run options these flags ask for, with `workers` threads or processes.
-    pub fn options(&self, workers: usize) -> io::Result<Options> {
-        Ok(Options {
+    pub fn options(&self, workers: usize) -> Options {
+        Options {
             workers,
             cores: if self.cores == 0 {
                 zenio::available_cores()
@@ -72,22 +67,20 @@ impl ServerFlags {
                 self.cores
             },
             pin: self.pin,
-            grace: seconds("--grace", self.grace)?,
+            grace: self.grace,
             limits: Limits {
-                idle: seconds("--idle-timeout", self.idle_timeout)?,
-                request: seconds("--question-timeout", self.question_timeout)?,
+                idle: self.idle_timeout,
+                request: self.question_timeout,
                 max_connections: self.max_conns.max(1),
             },
-        })
+        }
     }
 }
 
 /// A flag's value as a duration: a non-negative number of seconds.
-fn seconds(flag: &str, value: f64) -> io::Result<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{flag} {value}: not a number of seconds"),
-        )
-    })
+fn seconds(value: &str) -> Result<Duration, String> {
+    let seconds: f64 = value
+        .parse()
+        .map_err(|_| "not a number of seconds".to_string())?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| "not a number of seconds".to_string())
 }

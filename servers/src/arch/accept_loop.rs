@@ -15,7 +15,7 @@ use std::time::Duration;
 use futures_lite::future;
 use zenio::{TcpListener, TcpStream};
 
-use crate::accept::{AcceptPolicy, Admit, AfterError};
+use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
 use crate::conversation::Limits;
 use crate::shutdown::{Drain, Stage, StopSignal, Summary};
 
@@ -66,14 +66,14 @@ impl AcceptLoop {
             let mut policy = AcceptPolicy::new(&limits);
             loop {
                 match listener.accept().await {
-                    Ok((stream, peer)) => match policy.admit(drain.open_count()) {
-                        Admit::Serve => start(&drain, stream, peer),
-                        Admit::Refuse => drop(stream),
-                    },
+                    Ok((stream, peer)) if policy.admit(drain.open_count()) => {
+                        start(&drain, stream, peer)
+                    }
+                    Ok(_over_the_cap) => {}
                     Err(error) => match policy.after_error(&error) {
-                        AfterError::Retry => {}
-                        AfterError::Pause(pause) => zenio::sleep(pause).await,
-                        AfterError::Stop => {
+                        AcceptAction::Skip => {}
+                        AcceptAction::Pause => zenio::sleep(ACCEPT_PAUSE).await,
+                        AcceptAction::Fatal => {
                             return tracing::error!("cannot accept any more: {error}")
                         }
                     },

@@ -11,7 +11,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{self, AssertUnwindSafe};
 use std::process;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -61,15 +61,14 @@ fn talk<S: Session>(
     }
     let mut buffer = [0; 4096];
     loop {
-        if stopping.is_draining() && !conversation.is_stopping() {
+        if stopping.is_draining() {
             conversation.stop();
         }
         match conversation.next(Instant::now()) {
-            Next::Write(bytes) => match stream.write(bytes) {
-                Ok(n) => conversation.wrote(n),
-                Err(error) if waited_enough(&error) => {}
-                Err(error) => conversation.failed(error),
-            },
+            Next::Write(bytes) => {
+                let written = stream.write(bytes);
+                conversation.write_done(written);
+            }
             Next::ShutDown => match stream.shutdown(Shutdown::Write) {
                 Ok(()) => conversation.shut_down(),
                 Err(error) => conversation.failed(error),
@@ -79,42 +78,19 @@ fn talk<S: Session>(
                     Next::ReadNow => RecvFlags::DONTWAIT,
                     _ => RecvFlags::empty(),
                 };
-                match rustix::net::recv(&*stream, &mut buffer, flags) {
-                    Ok((0, _)) => conversation.eof(),
-                    Ok((n, _)) => conversation.received(&buffer[..n], Instant::now(), limits),
-                    Err(error) if waited_enough(&error.into()) && next == Next::ReadNow => {
-                        conversation.nothing_to_read();
-                    }
-                    Err(error) if waited_enough(&error.into()) => {}
-                    Err(error) => conversation.failed(error.into()),
-                }
+                let read = rustix::net::recv(&*stream, &mut buffer, flags);
+                let read = read.map(|(n, _)| &buffer[..n]).map_err(Into::into);
+                conversation.read_done(read, Instant::now(), limits);
             }
             Next::Close => return,
         }
     }
 }
 
-/// Whether an error only says that a read or write waited its [`STOP_CHECK`] (or was
-/// interrupted): look at the time and the stop state, then try again.
-fn waited_enough(error: &io::Error) -> bool {
-    matches!(
-        error.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
-    )
-}
-
 /// The connections the stop watcher took from the listen queue, for the accept loops to
-/// serve before they return.
-#[derive(Clone)]
-pub struct Drained(Arc<Mutex<Receiver<(TcpStream, SocketAddr)>>>);
-
-impl Drained {
-    /// The next drained connection; `None` once the watcher has handed them all over.
-    /// Blocks until the watcher is done (these are blocking servers' threads).
-    pub fn next(&self) -> Option<(TcpStream, SocketAddr)> {
-        self.0.lock().ok()?.recv().ok()
-    }
-}
+/// serve before they return: `recv` blocks until the watcher hands them over, and fails
+/// once it has handed over all (these are blocking servers' threads).
+pub type Drained = Mutex<Receiver<(TcpStream, SocketAddr)>>;
 
 /// Starts the stop watcher, a thread that waits for the stop signal. Then it takes every
 /// connection already in the listen queue (their handshake finished before the signal, so
@@ -127,33 +103,30 @@ pub fn watch_for_stop(
     grace: Duration,
     stopping: &Stopping,
 ) -> io::Result<Drained> {
-    let signal = StopSignal::new()?;
+    let signal = StopSignal::group(1)?.remove(0);
     let listener = listener.try_clone()?;
     let stopping = stopping.clone();
     let (queue, drained) = mpsc::channel();
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
-            if signal.wait_blocking().is_err() {
+            if signal.take().is_err() {
                 return;
             }
             stopping.reach(Stage::ClosingListener);
-            let mut queued = Vec::new();
+            // The accept loops take these once their `accept` fails, after the shutdown.
             if listener.set_nonblocking(true).is_ok() {
                 while let Ok(accepted) = listener.accept() {
-                    queued.push(accepted);
+                    let _ = queue.send(accepted);
                 }
             }
             let _ = rustix::net::shutdown(&listener, rustix::net::Shutdown::Read);
             signal.listener_closed(); // the only listener: every listener is closed
             stopping.reach(Stage::Draining);
-            for accepted in queued {
-                let _ = queue.send(accepted);
-            }
             drop(queue);
             thread::sleep(grace);
             tracing::warn!("grace period over: exiting with conversations still open");
             process::exit(0);
         })?;
-    Ok(Drained(Arc::new(Mutex::new(drained))))
+    Ok(Mutex::new(drained))
 }

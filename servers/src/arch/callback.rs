@@ -18,7 +18,6 @@ use std::io;
 use std::rc::Rc;
 use std::time::Instant;
 
-use futures_lite::future;
 use slab::Slab;
 use zenio::{Protocol, Transport};
 
@@ -34,35 +33,34 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
     let connections = Rc::new(Connections::<S> {
         entries: RefCell::default(),
         limits: accept.limits,
+        drain: accept.drain.clone(),
     });
-    let sweeper = zenio::spawn(sweep(Rc::clone(&connections), accept.drain.clone()));
+    let sweeper = zenio::spawn(sweep(Rc::clone(&connections)));
+    let stopper = {
+        let connections = Rc::clone(&connections);
+        zenio::spawn(async move {
+            connections.drain.draining().await;
+            connections.stop_all();
+        })
+    };
     let summary = accept
         .serve(|drain, stream, peer| {
             let protocol = SessionProtocol {
                 connections: Rc::clone(&connections),
                 key: None,
                 open: drain.open_connection(),
-                drain: drain.clone(),
             };
             zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
         })
         .await;
     sweeper.abort();
+    stopper.abort();
     summary
 }
 
-/// The sweeper: aborts the conversations whose time ran out, and when the loop drains,
-/// tells every conversation to stop.
-async fn sweep<S: Session>(connections: Rc<Connections<S>>, drain: Drain) {
+/// The sweeper: aborts the conversations whose time ran out.
+async fn sweep<S: Session>(connections: Rc<Connections<S>>) {
     let mut ticks = zenio::interval(connections.limits.sweep_interval());
-    let drained = async {
-        loop {
-            ticks.tick().await;
-            connections.abort_expired(zenio::now());
-        }
-    };
-    future::or(drained, drain.draining()).await;
-    connections.stop_all();
     loop {
         ticks.tick().await;
         connections.abort_expired(zenio::now());
@@ -75,6 +73,8 @@ struct Connections<S> {
     entries: RefCell<Slab<(Conversation<S>, Transport)>>,
     /// Timeouts and the connection cap.
     limits: Limits,
+    /// The loop's drain, to stop a conversation that starts while it drains.
+    drain: Drain,
 }
 
 impl<S: Session> Connections<S> {
@@ -134,15 +134,13 @@ pub struct SessionProtocol<S> {
     key: Option<usize>,
     /// Counts this connection as open, for graceful shutdown and the summary.
     open: OpenConnection,
-    /// The loop's drain, to stop a conversation that starts while it drains.
-    drain: Drain,
 }
 
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
         log::accepted(transport.peer_addr());
         let mut conversation = Conversation::new(zenio::now(), &self.connections.limits);
-        if self.drain.is_draining() {
+        if self.connections.drain.is_draining() {
             conversation.stop();
         }
         let key = self

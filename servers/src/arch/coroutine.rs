@@ -12,8 +12,8 @@
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
-use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use futures_lite::future;
@@ -73,17 +73,18 @@ async fn talk<S: Session>(
     let mut timer = zenio::sleep_until(conversation.deadline());
     let mut draining = drain.draining();
     loop {
-        if drain.is_draining() && !conversation.is_stopping() {
+        if drain.is_draining() {
             conversation.stop();
         }
         let now = zenio::now();
         arm(&mut timer, conversation.deadline(), now);
         match conversation.next(now) {
-            Next::Write(bytes) => match or_timer(stream.write(bytes), &mut timer).await {
-                Some(Ok(n)) => conversation.wrote(n),
-                Some(Err(error)) => conversation.failed(error),
-                None => {} // the deadline: `next` decides
-            },
+            Next::Write(bytes) => {
+                // `None`: the deadline came first, and `next` decides.
+                if let Some(written) = or_timer(stream.write(bytes), &mut timer).await {
+                    conversation.write_done(written);
+                }
+            }
             Next::ShutDown => match stream.shutdown(Shutdown::Write) {
                 Ok(()) => conversation.shut_down(),
                 Err(error) => conversation.failed(error),
@@ -128,35 +129,21 @@ async fn or_timer<T>(io: impl Future<Output = T>, timer: &mut Sleep) -> Option<T
 /// inside a coroutine.
 fn read<S: Session>(
     stream: &TcpStream,
-    cx: &mut std::task::Context<'_>,
+    cx: &mut Context<'_>,
     conversation: &mut Conversation<S>,
     limits: &Limits,
-) -> std::task::Poll<()> {
+) -> Poll<()> {
     SHARED_BUFFER.with_borrow_mut(|buffer| {
-        stream
-            .poll_read_with(cx, buffer)
-            .map(|read| feed(read, buffer, conversation, limits))
+        let read = ready!(stream.poll_read_with(cx, buffer));
+        conversation.read_done(read.map(|n| &buffer[..n]), zenio::now(), limits);
+        Poll::Ready(())
     })
 }
 
 /// The last look: a read that does not wait; finding nothing ends the conversation.
 fn read_now<S: Session>(stream: &TcpStream, conversation: &mut Conversation<S>, limits: &Limits) {
-    SHARED_BUFFER.with_borrow_mut(|buffer| match stream.try_read(buffer) {
-        Err(error) if error.kind() == io::ErrorKind::WouldBlock => conversation.nothing_to_read(),
-        read => feed(read, buffer, conversation, limits),
+    SHARED_BUFFER.with_borrow_mut(|buffer| {
+        let read = stream.try_read(buffer).map(|n| &buffer[..n]);
+        conversation.read_done(read, zenio::now(), limits);
     })
-}
-
-/// Tells the conversation what a read brought.
-fn feed<S: Session>(
-    read: io::Result<usize>,
-    buffer: &[u8],
-    conversation: &mut Conversation<S>,
-    limits: &Limits,
-) {
-    match read {
-        Ok(0) => conversation.eof(),
-        Ok(n) => conversation.received(&buffer[..n], zenio::now(), limits),
-        Err(error) => conversation.failed(error),
-    }
 }

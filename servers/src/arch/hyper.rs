@@ -95,13 +95,8 @@ async fn converse(
         None => connection.await,
     };
     open.set_requests(answered.get());
-    log::closed(
-        peer,
-        outcome.map_or_else(
-            |error| Ending::Failed(io::Error::other(error)),
-            |()| Ending::Clean,
-        ),
-    );
+    let ending = outcome.map_or_else(|e| Ending::Failed(io::Error::other(e)), |()| Ending::Clean);
+    log::closed(peer, ending);
 }
 
 /// The connection, except that once the loop drains, a read takes only what the client

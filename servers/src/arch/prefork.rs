@@ -47,7 +47,7 @@ const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
     let listener = listen_blocking(addr)?;
     // The stop signal's pipe exists before the first worker, so no signal can slip past it.
-    let signal = StopSignal::new()?;
+    let signal = StopSignal::group(1)?.remove(0);
     let stopping = Stopping::default();
     let mut forwarders = Vec::new();
     let mut pids = Vec::new();
@@ -104,7 +104,7 @@ fn stop_workers_on_signal(
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
-            if signal.wait_blocking().is_err() {
+            if signal.take().is_err() {
                 return;
             }
             // Before the first worker exits, so the parent never replaces it.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::blocking::{self, Drained};
 use super::{announce, listen_blocking};
-use crate::accept::{AcceptPolicy, Admit, AfterError};
+use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
 use crate::conversation::Limits;
 use crate::protocol::Session;
 use crate::shutdown::{print_summaries, Stage, Stopping, Summary};
@@ -43,22 +43,22 @@ pub fn accept_forever<S: Session>(
     loop {
         match listener.accept() {
             Ok((stream, peer)) => {
-                if policy.admit(0) == Admit::Serve {
+                if policy.admit(0) {
                     let answered = blocking::converse::<S>(stream, peer, limits, stopping);
                     summary.add_connection(answered);
                 }
             }
             Err(_) if stopping.stage() >= Stage::ClosingListener => {
-                while let Some((stream, peer)) = drained.next() {
+                while let Some((stream, peer)) = drained.lock().ok().and_then(|d| d.recv().ok()) {
                     let answered = blocking::converse::<S>(stream, peer, limits, stopping);
                     summary.add_connection(answered);
                 }
                 return Ok(summary);
             }
             Err(error) => match policy.after_error(&error) {
-                AfterError::Retry => {}
-                AfterError::Pause(pause) => thread::sleep(pause),
-                AfterError::Stop => return Err(error),
+                AcceptAction::Skip => {}
+                AcceptAction::Pause => thread::sleep(ACCEPT_PAUSE),
+                AcceptAction::Fatal => return Err(error),
             },
         }
     }

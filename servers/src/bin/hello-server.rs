@@ -57,5 +57,5 @@ fn run(args: &Args) -> io::Result<()> {
         Style::Coroutine => Arch::Coroutine,
         Style::Hyper => Arch::Hyper,
     };
-    arch::run::<HelloSession>(arch, addr, &args.server.options(1)?)
+    arch::run::<HelloSession>(arch, addr, &args.server.options(1))
 }

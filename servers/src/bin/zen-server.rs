@@ -48,7 +48,7 @@ fn main() {
 fn run(args: &Args) -> io::Result<()> {
     let options = args
         .server
-        .options(args.workers.unwrap_or_else(zenio::available_cores))?;
+        .options(args.workers.unwrap_or_else(zenio::available_cores));
     if args.prefork_worker {
         shutdown::install()?;
         return prefork::worker::<ZenSession>(options.grace, &options.limits);

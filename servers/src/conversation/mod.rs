@@ -100,21 +100,6 @@ pub enum Ending {
     Failed(io::Error),
 }
 
-impl PartialEq for Ending {
-    /// Equal if of the same kind (errors compare by kind), for tests.
-    fn eq(&self, other: &Ending) -> bool {
-        match (self, other) {
-            (Ending::Clean, Ending::Clean) => true,
-            (Ending::Unfinished(a), Ending::Unfinished(b)) => a == b,
-            (Ending::Expired(a), Ending::Expired(b)) => a == b,
-            (Ending::Failed(a), Ending::Failed(b)) => a.kind() == b.kind(),
-            _ => false,
-        }
-    }
-}
-
-impl Eq for Ending {}
-
 impl<S: Session> Conversation<S> {
     /// A conversation with a client that connected at `now`.
     pub fn new(now: Instant, limits: &Limits) -> Conversation<S> {
@@ -183,6 +168,30 @@ impl<S: Session> Conversation<S> {
         }
     }
 
+    /// A read ended: with bytes, with end of file (no bytes), or with an error. An error
+    /// that only says nothing was there yet (`WouldBlock`, a blocking read's timeout, `EINTR`)
+    /// ends the conversation at its last look ([`Next::ReadNow`]); otherwise it changes
+    /// nothing: wait, then ask [`next`](Self::next) again.
+    pub fn read_done(&mut self, read: io::Result<&[u8]>, now: Instant, limits: &Limits) {
+        match read {
+            Ok([]) => self.eof(),
+            Ok(bytes) => self.received(bytes, now, limits),
+            Err(error) if nothing_yet(&error) && self.stopping => self.nothing_to_read(),
+            Err(error) if nothing_yet(&error) => {}
+            Err(error) => self.failed(error),
+        }
+    }
+
+    /// A write ended: it took `n` bytes, or failed (an error that only says "not now"
+    /// changes nothing).
+    pub fn write_done(&mut self, written: io::Result<usize>) {
+        match written {
+            Ok(n) => self.wrote(n),
+            Err(error) if nothing_yet(&error) => {}
+            Err(error) => self.failed(error),
+        }
+    }
+
     /// The client closed its side.
     pub fn eof(&mut self) {
         match self.phase {
@@ -228,14 +237,10 @@ impl<S: Session> Conversation<S> {
         self.phase = Phase::Closing(Ending::Failed(error));
     }
 
-    /// The server is stopping: from now on, read only what has already arrived.
+    /// The server is stopping: from now on, read only what has already arrived. (Telling it
+    /// again changes nothing.)
     pub fn stop(&mut self) {
         self.stopping = true;
-    }
-
-    /// Whether [`stop`](Self::stop) was called.
-    pub fn is_stopping(&self) -> bool {
-        self.stopping
     }
 
     /// Requests answered so far, for the server's summary.
@@ -264,6 +269,14 @@ impl<S: Session> Conversation<S> {
             Phase::Closing(_) => {}
         }
     }
+}
+
+/// Whether an I/O error only says that nothing could be done yet.
+fn nothing_yet(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
 }
 
 #[cfg(test)]

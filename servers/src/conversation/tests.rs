@@ -10,6 +10,21 @@ use super::*;
 use crate::protocol::zen::{APHORISMS, MAX_QUESTION, TOO_LONG, UNKNOWN};
 use crate::protocol::{HelloSession, ZenSession};
 
+impl PartialEq for Ending {
+    /// Equal if of the same kind (errors compare by kind).
+    fn eq(&self, other: &Ending) -> bool {
+        match (self, other) {
+            (Ending::Clean, Ending::Clean) => true,
+            (Ending::Unfinished(a), Ending::Unfinished(b)) => a == b,
+            (Ending::Expired(a), Ending::Expired(b)) => a == b,
+            (Ending::Failed(a), Ending::Failed(b)) => a.kind() == b.kind(),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Ending {}
+
 const LIMITS: Limits = Limits {
     idle: Duration::from_secs(60),
     request: Duration::from_secs(10),
@@ -337,4 +352,37 @@ proptest! {
             _ => prop_assert!(expected.starts_with(&received), "answers are a prefix of what is owed"),
         }
     }
+}
+
+#[test]
+fn a_read_or_write_result_is_told_as_it_is() {
+    let start = Instant::now();
+    let mut conversation = zen(start);
+    let would_block = || Err(io::ErrorKind::WouldBlock.into());
+    conversation.read_done(would_block(), start, &LIMITS);
+    assert_eq!(conversation.next(start), Next::Read, "nothing yet: wait");
+    conversation.read_done(Ok(QUESTION), start, &LIMITS);
+    conversation.write_done(Err(io::ErrorKind::WouldBlock.into()));
+    conversation.write_done(Ok(2));
+    assert_eq!(conversation.next(start), Next::Write(b"ly."));
+    conversation.write_done(Ok(3));
+    conversation.stop();
+    conversation.read_done(would_block(), start, &LIMITS);
+    assert_eq!(
+        conversation.next(start),
+        Next::Close,
+        "nothing at the last look"
+    );
+    assert_eq!(conversation.finish(), Ending::Clean);
+
+    let mut reset = zen(start);
+    reset.read_done(Err(io::ErrorKind::ConnectionReset.into()), start, &LIMITS);
+    assert_eq!(reset.next(start), Next::Close);
+    let mut closed = zen(start);
+    closed.read_done(Ok(&[]), start, &LIMITS);
+    assert_eq!(
+        closed.finish(),
+        Ending::Clean,
+        "an empty read is end of file"
+    );
 }

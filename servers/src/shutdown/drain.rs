@@ -41,11 +41,8 @@ pub enum Stage {
 impl Stopping {
     /// The stage reached.
     pub fn stage(&self) -> Stage {
-        match self.0.load(Ordering::Acquire) {
-            0 => Stage::Serving,
-            1 => Stage::ClosingListener,
-            _ => Stage::Draining,
-        }
+        [Stage::Serving, Stage::ClosingListener, Stage::Draining]
+            [self.0.load(Ordering::Acquire) as usize]
     }
 
     /// Moves on to `stage` (never back).
@@ -131,17 +128,11 @@ impl Drain {
         self.0.summary.get()
     }
 
-    /// Wakes every waiter; each checks its own condition.
+    /// Wakes every waiter; each checks its own condition. (A zenio wake only queues the
+    /// task, so nothing runs while the waiters are borrowed.)
     fn wake_all(&self) {
-        let wakers: Vec<Waker> = self
-            .0
-            .waiters
-            .borrow()
-            .iter()
-            .map(|(_, w)| w.clone())
-            .collect();
-        for waker in wakers {
-            waker.wake();
+        for (_, waker) in self.0.waiters.borrow().iter() {
+            waker.wake_by_ref();
         }
     }
 }

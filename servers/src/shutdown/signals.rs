@@ -34,10 +34,7 @@ const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
 /// Installs the thread that ends the process at a second stop signal; call once, before
 /// any [`StopSignal`] is made.
 pub fn install() -> io::Result<()> {
-    let (mut reader, writer) = UnixStream::pair()?;
-    for signal in SIGNALS {
-        pipe::register(signal, writer.try_clone()?)?;
-    }
+    let (mut reader, _writer) = signal_pipe()?;
     // Counting bytes in ordinary code, rather than looking at a flag inside a handler, also
     // holds when two signals are handled at the same moment on two threads.
     thread::Builder::new()
@@ -55,6 +52,15 @@ pub fn install() -> io::Result<()> {
             process::exit(1);
         })?;
     Ok(())
+}
+
+/// A self-pipe that every stop signal writes a byte to: its reading and writing ends.
+fn signal_pipe() -> io::Result<(UnixStream, UnixStream)> {
+    let (reader, writer) = UnixStream::pair()?;
+    for signal in SIGNALS {
+        pipe::register(signal, writer.try_clone()?)?;
+    }
+    Ok((reader, writer))
 }
 
 /// The stop signal as one event loop (or one blocking server) hears it: the reading end of
@@ -75,23 +81,11 @@ struct Group {
 }
 
 impl StopSignal {
-    /// The stop signal of a server with one loop.
-    pub fn new() -> io::Result<StopSignal> {
-        Ok(StopSignal::group(1)?.remove(0))
-    }
-
     /// The stop signals of a server with `count` event loops, one each.
     pub fn group(count: usize) -> io::Result<Vec<StopSignal>> {
-        let mut readers = Vec::with_capacity(count);
-        let mut writers = Vec::with_capacity(count);
-        for _ in 0..count {
-            let (reader, writer) = UnixStream::pair()?;
-            for signal in SIGNALS {
-                pipe::register(signal, writer.try_clone()?)?;
-            }
-            readers.push(reader);
-            writers.push(writer);
-        }
+        let pipes = (0..count).map(|_| signal_pipe());
+        let (readers, writers): (Vec<_>, Vec<_>) =
+            pipes.collect::<io::Result<Vec<_>>>()?.into_iter().unzip();
         let group = Arc::new(Group {
             listening: AtomicUsize::new(count),
             pipes: writers,
@@ -105,29 +99,21 @@ impl StopSignal {
             .collect())
     }
 
-    /// Blocks the thread until a byte arrives (for a watcher thread, never an event loop).
-    pub fn wait_blocking(&self) -> io::Result<()> {
-        (&self.pipe).read(&mut [0; 16]).map(drop)
-    }
-
-    /// Waits, in a zenio runtime, until a byte arrives.
-    pub async fn wait(&self) -> io::Result<()> {
-        let pipe = zenio::AsyncFd::new(&self.pipe)?;
-        pipe.read_with(|pipe| {
-            let mut pipe: &UnixStream = pipe;
-            pipe.read(&mut [0; 16])
-        })
-        .await
-        .map(drop)
-    }
-
-    /// Takes the bytes that have arrived, without waiting (for the `poll` loop, after its
-    /// epoll set reported the pipe readable).
+    /// Takes the bytes that have arrived: for the `poll` loop, whose pipe is non-blocking
+    /// and in its epoll set; or, blocking the thread until one arrives, for a blocking
+    /// server's watcher thread (never an event loop).
     pub fn take(&self) -> io::Result<()> {
         match (&self.pipe).read(&mut [0; 16]) {
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
             other => other.map(drop),
         }
+    }
+
+    /// Waits, in a zenio runtime, until a byte arrives.
+    pub async fn wait(&self) -> io::Result<()> {
+        let pipe = zenio::AsyncFd::new(&self.pipe)?;
+        let read = pipe.read_with(|pipe| Ok(rustix::io::read(pipe, &mut [0; 16])?));
+        read.await.map(drop)
     }
 
     /// Puts the pipe in non-blocking mode, for a hand-written readiness loop.

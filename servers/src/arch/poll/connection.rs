@@ -84,10 +84,8 @@ impl<S: Session> Connection<S> {
             match conversation.next(now) {
                 // 1. Answers are owed: send them (nothing is read until they are sent).
                 Next::Write(bytes) => match self.stream.write(bytes) {
-                    Ok(n) => conversation.wrote(n),
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => conversation.failed(e),
+                    written => conversation.write_done(written),
                 },
                 // 2. A lingering close: the FIN.
                 Next::ShutDown => match self.stream.shutdown(Shutdown::Write) {
@@ -96,14 +94,8 @@ impl<S: Session> Connection<S> {
                 },
                 // 3. Read and feed the conversation; at the last look, finding nothing ends it.
                 next @ (Next::Read | Next::ReadNow) => match self.stream.read(buffer) {
-                    Ok(0) => conversation.eof(),
-                    Ok(n) => conversation.received(&buffer[..n], now, limits),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && next == Next::ReadNow => {
-                        conversation.nothing_to_read()
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => conversation.failed(e),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock && next == Next::Read => break,
+                    read => conversation.read_done(read.map(|n| &buffer[..n]), now, limits),
                 },
                 Next::Close => return Turn::Done,
             }

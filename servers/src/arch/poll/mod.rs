@@ -33,7 +33,7 @@ use rustix::io::Errno;
 use rustix::net::SocketFlags;
 use slab::Slab;
 
-use crate::accept::{AcceptPolicy, Admit, AfterError, ACCEPT_PAUSE};
+use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
 use crate::conversation::Limits;
 use crate::log;
 use crate::protocol::Session;
@@ -168,33 +168,23 @@ impl<S: Session> EventLoop<S> {
     /// Accepts every queued connection and gives each a first turn at once (it has probably
     /// sent its request already).
     fn accept_all(&mut self) -> io::Result<()> {
-        let Some(listener) = self.listener.take() else {
-            return Ok(());
-        };
-        let accepted = self.accept_from(&listener);
-        self.listener = Some(listener);
-        accepted
-    }
-
-    /// The body of [`accept_all`](Self::accept_all).
-    fn accept_from(&mut self, listener: &TcpListener) -> io::Result<()> {
         self.accept_paused = false;
-        loop {
+        while let Some(listener) = &self.listener {
             let flags = SocketFlags::NONBLOCK | SocketFlags::CLOEXEC;
             let (fd, peer) = match rustix::net::acceptfrom_with(listener, flags) {
                 Ok(accepted) => accepted,
                 Err(Errno::AGAIN) => return Ok(()),
                 Err(errno) => match self.policy.after_error(&errno.into()) {
-                    AfterError::Retry => continue,
-                    AfterError::Pause(_) => {
+                    AcceptAction::Skip => continue,
+                    AcceptAction::Pause => {
                         self.accept_paused = true;
                         return Ok(());
                     }
-                    AfterError::Stop => return Err(errno.into()),
+                    AcceptAction::Fatal => return Err(errno.into()),
                 },
             };
-            if self.policy.admit(self.connections.len()) == Admit::Refuse {
-                continue; // dropping `fd` closes it
+            if !self.policy.admit(self.connections.len()) {
+                continue; // over the cap: dropping `fd` closes it
             }
             let peer = peer.and_then(|peer| SocketAddr::try_from(peer).ok());
             let peer = peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -206,6 +196,7 @@ impl<S: Session> EventLoop<S> {
             let key = self.connections.insert(connection);
             self.turn(key);
         }
+        Ok(())
     }
 
     /// A byte on the stop signal's pipe: the signal itself (accept the clients still
