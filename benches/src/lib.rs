@@ -12,6 +12,8 @@
 //!   epoll loop with no runtime: the floor no runtime can beat). `peers/asyncio_zen.py` is the
 //!   source document's asyncio server, for scale.
 //! - [`peer`]: what those servers share (the `--proto` flag and the listening sockets).
+//! - [`toy_executor`]: the executor that chapter 5 of the book builds by hand, with no
+//!   `async-task` and no reactor; `benches/micro.rs` runs it beside zenio and tokio.
 //! - [`load`]: the closed-loop load generators `zen-load` and `http-load` (in `src/bin/`),
 //!   which check every answer and report throughput, latency percentiles and their own CPU.
 //!
@@ -24,3 +26,4 @@
 pub mod harness;
 pub mod load;
 pub mod peer;
+pub mod toy_executor;
