@@ -1,10 +1,13 @@
 //! Micro-benchmarks: what one task, one wake and one socket round trip cost in zenio, next to
-//! tokio's `current_thread` runtime and `async-executor`'s `LocalExecutor`.
+//! tokio's `current_thread` runtime and `async-executor`'s `LocalExecutor`; and, for the two
+//! groups without I/O, the toy executor that chapter 5 of the book builds by hand
+//! (`zenio_benches::toy_executor`: no `async-task`, a channel for a run queue).
 //!
-//! Each group has three functions, `zenio`, `tokio` and `async-executor`, built the same way:
+//! Each group has the functions `zenio`, `tokio` and `async-executor` (and `toy`), built the
+//! same way:
 //! the runtime is made once, then every batch of `iters` iterations is one `block_on` whose
 //! future times its own loop (Criterion's `iter_custom`), so that entering and leaving the
-//! runtime is not part of what is measured. All three run on one thread.
+//! runtime is not part of what is measured. All of them run on one thread.
 //!
 //! - `spawn_await`: spawn an empty task and await its handle.
 //! - `yield_pingpong`: two tasks each yield once per iteration, so the two alternate on the run
@@ -33,6 +36,7 @@ use std::time::{Duration, Instant};
 
 use async_executor::LocalExecutor;
 use criterion::{criterion_group, criterion_main, Criterion};
+use zenio_benches::toy_executor;
 
 /// Bytes in one echoed message.
 const MESSAGE: usize = 64;
@@ -96,6 +100,18 @@ fn spawn_await(c: &mut Criterion) {
         })
     });
 
+    group.bench_function("toy", |b| {
+        b.iter_custom(|iters| {
+            toy_executor::block_on(async {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    toy_executor::spawn(async {}).await;
+                }
+                start.elapsed()
+            })
+        })
+    });
+
     group.finish();
 }
 
@@ -103,7 +119,7 @@ fn spawn_await(c: &mut Criterion) {
 // yield_pingpong
 // ---------------------------------------------------------------------------------------------
 
-/// A task that yields `times` times. All three runtimes get this same future: it wakes itself
+/// A task that yields `times` times. All the runtimes get this same future: it wakes itself
 /// at once (zenio's `yield_now` is this one). tokio's own `task::yield_now` is different on
 /// purpose: it holds the wake back until the runtime has polled its I/O driver, which would add
 /// an `epoll_wait` to every round.
@@ -156,6 +172,19 @@ fn yield_pingpong(c: &mut Criterion) {
                 pong.await;
                 start.elapsed()
             }))
+        })
+    });
+
+    group.bench_function("toy", |b| {
+        b.iter_custom(|iters| {
+            toy_executor::block_on(async {
+                let start = Instant::now();
+                let ping = toy_executor::spawn(yielder(iters));
+                let pong = toy_executor::spawn(yielder(iters));
+                ping.await;
+                pong.await;
+                start.elapsed()
+            })
         })
     });
 
