@@ -1,11 +1,16 @@
 //! The server architectures of the source documents, each in one short file.
 //!
-//! They all serve a [`Session`] (zen or hello) and differ only in how they wait for
-//! clients: one at a time ([`serial`]), a thread each ([`threads`]), a process each
-//! ([`prefork`]), a hand-written readiness loop ([`poll`]), or zenio tasks in asyncio's two
-//! styles ([`callback`], [`coroutine`]). Reading them in that order is the path the
-//! documents walk, from `srv_single.py` to `srv_asyncio2.py`. [`hyper`] comes after them:
-//! the hello protocol spoken by hyper's HTTP/1 server, on the same zenio machinery.
+//! They all serve a [`Session`] (zen or hello) through the same
+//! [`Conversation`](crate::conversation::Conversation), which holds every rule of a
+//! connection (deadlines, the lingering close, the last look at shutdown); they accept with
+//! the same [`AcceptPolicy`](crate::accept::AcceptPolicy) and stop through the same
+//! [`shutdown`](crate::shutdown). So they differ only in how they wait: for clients and for
+//! bytes, one at a time ([`serial`], in [`blocking`] calls), a thread each ([`threads`]), a
+//! process each ([`prefork`]), a hand-written readiness loop ([`poll`]), or zenio tasks in
+//! asyncio's two styles ([`callback`], [`coroutine`], which share the [`accept_loop`]).
+//! Reading them in that order is the path the documents walk, from `srv_single.py` to
+//! `srv_asyncio2.py`. [`hyper`] comes after them: the hello protocol spoken by hyper's
+//! HTTP/1 server, which brings its own conversation, on the same zenio machinery.
 
 pub mod accept_loop;
 pub mod blocking;
