@@ -2,7 +2,7 @@
 //!
 //! This is the seed's `handle_conversation`, shared by the `serial`, `threads` and
 //! `prefork` architectures: while it waits in `recv`, its thread (or process) can do
-//! nothing else. Every read and write waits at most [`STOP_CHECK`], so that a waiting
+//! nothing else. Every read and write waits at most `STOP_CHECK`, so that a waiting
 //! conversation still notices its deadline and the server's stop. This file also holds
 //! the stop watcher, the thread that hears the stop signal for a blocking server.
 

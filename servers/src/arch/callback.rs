@@ -11,7 +11,7 @@
 //! [`Limits::sweep_interval`] for conversations whose deadline has passed, and aborts them;
 //! and when the loop drains, it tells every conversation to stop, whose last look is the
 //! transport's `close_when_idle` (answer what has already arrived, then close). So the
-//! conversations live in one slab per loop, [`Connections`], where both can reach them.
+//! conversations live in one slab per loop, `Connections`, where both can reach them.
 
 use std::cell::RefCell;
 use std::io;

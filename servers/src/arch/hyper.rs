@@ -16,7 +16,7 @@
 //! the one architecture that does not drive a [`Conversation`](crate::conversation). It
 //! keeps the conversation's last look all the same: when the loop drains, a connection
 //! waiting for its next request takes what the client has already sent, answers it, and
-//! closes ([`UntilDrained`] makes a read that finds nothing look like EOF). hyper's own
+//! closes (`UntilDrained` makes a read that finds nothing look like EOF). hyper's own
 //! `graceful_shutdown` is not used: it closes a connection after the answer in flight and
 //! drops the requests pipelined behind it, and the hello servers answer every request a
 //! client sent before the stop.

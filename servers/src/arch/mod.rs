@@ -4,7 +4,7 @@
 //! [`Conversation`](crate::conversation::Conversation), which holds every rule of a
 //! connection (deadlines, the lingering close, the last look at shutdown); they accept with
 //! the same [`AcceptPolicy`](crate::accept::AcceptPolicy) and stop through the same
-//! [`shutdown`](crate::shutdown). So they differ only in how they wait: for clients and for
+//! [`shutdown`](crate::shutdown::Drain). So they differ only in how they wait: for clients and for
 //! bytes, one at a time ([`serial`], in [`blocking`] calls), a thread each ([`threads`]), a
 //! process each ([`prefork`]), a hand-written readiness loop ([`poll`]), or zenio tasks in
 //! asyncio's two styles ([`callback`], [`coroutine`], which share the [`accept_loop`]).
