@@ -50,9 +50,11 @@ impl Stopping {
         self.0.fetch_max(stage as u8, Ordering::AcqRel);
     }
 
-    /// Whether draining has begun.
+    /// Whether draining has begun (one load: every coroutine connection asks this at
+    /// each turn of its loop).
+    #[inline]
     pub fn is_draining(&self) -> bool {
-        self.stage() == Stage::Draining
+        self.0.load(Ordering::Relaxed) == Stage::Draining as u8
     }
 }
 
@@ -86,6 +88,7 @@ impl Drain {
     }
 
     /// Whether draining has begun.
+    #[inline]
     pub fn is_draining(&self) -> bool {
         self.0.stopping.is_draining()
     }
