@@ -8,7 +8,9 @@
 //! block's fence: `<!-- transcript: stderr -->` (everything the server printed on stderr),
 //! `<!-- transcript: stdout -->` (everything on stdout: the `Listening at` line and the
 //! summary with the runtime's counters), and `<!-- transcript: excerpt -->` (a stretch of
-//! the stderr block, quoted again where the page explains it). What differs from run to run
+//! the stderr block, quoted again where the page explains it). One more page of the book
+//! quotes a summary line with made-up numbers (`<!-- transcript: summary -->`): its shape,
+//! numbers aside, must be the real line's. What differs from run to run
 //! is normalized on both sides: descriptor numbers and task ids (numbered in order of first
 //! appearance), the timeouts' durations, and the address the server listens at.
 //!
@@ -33,6 +35,7 @@ use std::net::Shutdown;
 use std::path::{Path, PathBuf};
 use std::process::{ChildStderr, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::OnceLock;
 use std::thread;
 
 use support::{exchange, read_to_eof, Server, Signal, PATIENCE};
@@ -48,6 +51,9 @@ const STDOUT: &str = "<!-- transcript: stdout -->";
 
 /// The mark of a block that quotes a stretch of the stderr block again.
 const EXCERPT: &str = "<!-- transcript: excerpt -->";
+
+/// The mark of a block, on any page, that shows a summary line with made-up numbers.
+const SUMMARY: &str = "<!-- transcript: summary -->";
 
 /// How the trace announces that the reactor is about to wait.
 const WAIT: &str = "[zenio] epoll_wait (timeout ";
@@ -228,7 +234,7 @@ fn marked_blocks(page: &str, mark: &str) -> Vec<Block> {
         let fence = lines.get(index + 1).copied().unwrap_or_default();
         assert!(
             fence.starts_with("```"),
-            "{PAGE}:{}: {mark} must be followed by a fenced block",
+            "line {}: {mark} must be followed by a fenced block",
             index + 1
         );
         let body = lines[index + 2..]
@@ -251,10 +257,36 @@ fn the_block(page: &str, mark: &str) -> Block {
     blocks.remove(0)
 }
 
+/// The walkthrough's run, made once for the tests of this file that need it.
+fn the_run() -> &'static Transcript {
+    static RUN: OnceLock<Transcript> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let server = build_traced_server().expect("cargo runs");
+        run_the_walkthrough(&server)
+    })
+}
+
+/// The repository's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
 /// The page, read from the repository.
 fn page() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    fs::read_to_string(root.join(PAGE)).expect("the walkthrough is there")
+    fs::read_to_string(root().join(PAGE)).expect("the walkthrough is there")
+}
+
+/// `line` with each run of digits replaced by `N`: its shape.
+fn shape(line: &str) -> String {
+    let mut shape = String::new();
+    for c in line.chars() {
+        match c {
+            '0'..='9' if shape.ends_with('N') => {}
+            '0'..='9' => shape.push('N'),
+            _ => shape.push(c),
+        }
+    }
+    shape
 }
 
 /// Fails, saying where, unless `block` (normalized) is what the run printed (normalized).
@@ -277,13 +309,38 @@ fn assert_same(what: &str, block: &Block, run: &[String]) {
 }
 
 #[test]
-fn the_walkthrough_shows_what_the_traced_server_prints_for_one_question() -> io::Result<()> {
+fn the_walkthrough_shows_what_the_traced_server_prints_for_one_question() {
     let page = page();
     let (stderr, stdout) = (the_block(&page, STDERR), the_block(&page, STDOUT));
-    let run = run_the_walkthrough(&build_traced_server()?);
+    let run = the_run();
     assert_same("stderr", &stderr, &run.stderr);
     assert_same("stdout", &stdout, &run.stdout);
-    Ok(())
+}
+
+#[test]
+fn a_summary_line_quoted_with_made_up_numbers_has_the_shape_of_a_real_one() {
+    let real = the_run().stdout.last().expect("a summary line");
+    let mut quoted = 0;
+    for entry in fs::read_dir(root().join("docs")).expect("docs/ is there") {
+        let path = entry.expect("a readable entry").path();
+        if path.extension().is_none_or(|e| e != "md") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).expect("a page is text");
+        for block in marked_blocks(&text, SUMMARY) {
+            for line in &block.lines {
+                assert_eq!(
+                    shape(line),
+                    shape(real),
+                    "{}:{}: a summary line as the server prints it, numbers aside",
+                    path.display(),
+                    block.line
+                );
+                quoted += 1;
+            }
+        }
+    }
+    assert!(quoted > 0, "the book shows a summary line ({SUMMARY})");
 }
 
 #[test]
