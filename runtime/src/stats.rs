@@ -7,7 +7,7 @@
 //! [`Stats`] (its `Display`). asyncio has no equivalent; the closest is
 //! `loop.set_debug(True)`.
 //!
-//! See chapter 12 of the book: `docs/12-measuring.md`.
+//! See chapter 14 of the book: `docs/14-measuring.md`.
 
 use std::cell::Cell;
 use std::fmt;

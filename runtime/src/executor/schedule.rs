@@ -7,7 +7,7 @@
 //! woken with `Poller::notify`. asyncio draws the same line: `loop.call_soon` from the loop's
 //! thread, `loop.call_soon_threadsafe` (which writes to a self-pipe) from any other.
 //!
-//! See chapter 7 of the book: `docs/07-the-executor.md`.
+//! See chapter 9 of the book: `docs/09-the-executor.md`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
