@@ -1,6 +1,6 @@
 //! Micro-benchmarks: what one task, one wake and one socket round trip cost in zenio, next to
 //! tokio's `current_thread` runtime and `async-executor`'s `LocalExecutor`; and, for the two
-//! groups without I/O, the toy executor that chapter 5 of the book builds by hand
+//! groups without I/O, the toy executor that chapter 6 of the book builds by hand
 //! (`zenio_benches::toy_executor`: no `async-task`, a channel for a run queue).
 //!
 //! Each group has the functions `zenio`, `tokio` and `async-executor` (and `toy`), built the

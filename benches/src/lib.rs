@@ -13,7 +13,7 @@
 //!   runtime can beat). `peers/asyncio_zen.py` is the source document's asyncio server, for
 //!   scale.
 //! - [`peer`]: what those servers share (the `--proto` flag and the listening sockets).
-//! - [`toy_executor`]: the executor that chapter 5 of the book builds by hand, with no
+//! - [`toy_executor`]: the executor that chapter 6 of the book builds by hand, with no
 //!   `async-task` and no reactor; `benches/micro.rs` runs it beside zenio and tokio.
 //! - [`load`]: the load generators `zen-load` and `http-load` (in `src/bin/`), closed loop
 //!   or at a fixed rate (`--rate`), which check every answer and report throughput, latency

@@ -1,4 +1,4 @@
-//! A toy executor, built by hand in chapter 5 of the book (`docs/05-an-executor-by-hand.md`):
+//! A toy executor, built by hand in chapter 6 of the book (`docs/06-an-executor-by-hand.md`):
 //! a run queue of task ids, a slab of boxed futures, and a `std::task::Wake` that puts a
 //! task's id back on the queue. It is asyncio's `loop.run_until_complete` and `create_task`
 //! with nothing else: no reactor, no timers. When no task is ready the thread blocks in the

@@ -17,50 +17,60 @@ pub struct Chapter02;
 #[doc = include_str!("../../docs/03-the-readiness-loop.md")]
 pub struct Chapter03;
 
-/// Chapter 4: futures by hand.
+/// Chapter 4: futures and wakers.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/04-futures-by-hand.md")]
+#[doc = include_str!("../../docs/04-futures-and-wakers.md")]
 pub struct Chapter04;
 
-/// Chapter 5: an executor by hand.
+/// Chapter 5: async functions and `Pin`.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/05-an-executor-by-hand.md")]
+#[doc = include_str!("../../docs/05-async-functions-and-pin.md")]
 pub struct Chapter05;
 
-/// Chapter 6: the reactor.
+/// Chapter 6: an executor by hand.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/06-the-reactor.md")]
+#[doc = include_str!("../../docs/06-an-executor-by-hand.md")]
 pub struct Chapter06;
 
-/// Chapter 7: the executor.
+/// Chapter 7: what `async-task` adds.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/07-the-executor.md")]
+#[doc = include_str!("../../docs/07-what-async-task-adds.md")]
 pub struct Chapter07;
 
-/// Chapter 8: async TCP.
+/// Chapter 8: the reactor.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/08-async-tcp.md")]
+#[doc = include_str!("../../docs/08-the-reactor.md")]
 pub struct Chapter08;
 
-/// Chapter 9: callbacks and coroutines.
+/// Chapter 9: the executor.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/09-callbacks-and-coroutines.md")]
+#[doc = include_str!("../../docs/09-the-executor.md")]
 pub struct Chapter09;
 
-/// Chapter 10: timers.
+/// Chapter 10: async TCP.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/10-timers.md")]
+#[doc = include_str!("../../docs/10-async-tcp.md")]
 pub struct Chapter10;
 
-/// Chapter 11: many cores.
+/// Chapter 11: callbacks and coroutines.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/11-many-cores.md")]
+#[doc = include_str!("../../docs/11-callbacks-and-coroutines.md")]
 pub struct Chapter11;
 
-/// Chapter 12: measuring.
+/// Chapter 12: timers.
 #[cfg(doctest)]
-#[doc = include_str!("../../docs/12-measuring.md")]
+#[doc = include_str!("../../docs/12-timers.md")]
 pub struct Chapter12;
+
+/// Chapter 13: many cores.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/13-many-cores.md")]
+pub struct Chapter13;
+
+/// Chapter 14: measuring.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/14-measuring.md")]
+pub struct Chapter14;
 
 /// The walkthrough: one request through the machine (its diagrams are `mermaid` blocks,
 /// which rustdoc does not compile).

@@ -6,7 +6,7 @@
 //! nothing needs to be passed around. Because a runtime is only ever touched by its own
 //! thread, everything in it is a plain `Cell` or `RefCell`: no locks.
 //!
-//! See chapter 7 of the book, `docs/07-the-executor.md` (why one thread needs no locks).
+//! See chapter 9 of the book, `docs/09-the-executor.md` (why one thread needs no locks).
 
 use std::cell::OnceCell;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -10,7 +10,7 @@
 //! core), so it is the caller's choice. asyncio's version is "the best of both worlds" of
 //! the source documents: an event loop in each of several processes.
 //!
-//! See chapter 11 of the book: `docs/11-many-cores.md`.
+//! See chapter 13 of the book: `docs/13-many-cores.md`.
 
 use std::future::Future;
 use std::io;

@@ -1,13 +1,13 @@
 //! Counters of what the runtime did, read with [`stats()`](crate::stats()).
 //!
-//! Each runtime (one per thread) counts its own work in plain `Cell`s: no atomics, because
-//! only its own thread touches them. Tests use the counters to prove properties such as "a
-//! socket that never blocks is never registered"; benchmarks divide them by the number of
-//! requests; the servers print them at exit, as `key=value` pairs named like the fields of
+//! Each runtime (one per thread) counts its own work in plain `Cell`s, not atomic integers:
+//! only its own thread touches its counters. Tests use the counters to prove properties such
+//! as "a socket that never blocks is never registered"; benchmarks divide them by the number
+//! of requests; the servers print them at exit, as `key=value` pairs named like the fields of
 //! [`Stats`] (its `Display`). asyncio has no equivalent; the closest is
 //! `loop.set_debug(True)`.
 //!
-//! See chapter 12 of the book: `docs/12-measuring.md`.
+//! See chapter 14 of the book: `docs/14-measuring.md`.
 
 use std::cell::Cell;
 use std::fmt;

@@ -11,7 +11,7 @@ pub mod faults;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStderr, ChildStdout, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -75,6 +75,11 @@ impl Server {
             addr,
             stdout: Some(stdout),
         }
+    }
+
+    /// The server's standard error, if it was started with `Stdio::piped()` there (once).
+    pub fn take_stderr(&mut self) -> Option<ChildStderr> {
+        self.child.stderr.take()
     }
 
     /// The server's process id.

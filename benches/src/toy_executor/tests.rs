@@ -1,7 +1,7 @@
-//! The toy executor at work (chapter 5 of the book): tasks that sleep, and tasks that talk over
+//! The toy executor at work (chapter 6 of the book): tasks that sleep, and tasks that talk over
 //! a socket pair. It has no reactor, so each wait is a thread of its own that blocks (in
 //! `nanosleep`, or in `poll(2)` on one socket) and then calls the task's waker: exactly the
-//! cost of chapter 2's threads, which chapter 6's reactor removes.
+//! cost of chapter 2's threads, which chapter 8's reactor removes.
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};

@@ -10,7 +10,7 @@
 //! await, so the buffer is free again when `data_received` returns. An idle connection then
 //! costs only its protocol, its transport and its socket.
 //!
-//! See chapter 9 of the book: `docs/09-callbacks-and-coroutines.md`.
+//! See chapter 11 of the book: `docs/11-callbacks-and-coroutines.md`.
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};

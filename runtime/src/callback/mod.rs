@@ -8,7 +8,7 @@
 //!
 //! `serve(listener, || ZenProtocol::new())` is `loop.create_server(ZenProtocol, host, port)`.
 //!
-//! See chapter 9 of the book: `docs/09-callbacks-and-coroutines.md`.
+//! See chapter 11 of the book: `docs/11-callbacks-and-coroutines.md`.
 
 mod driver;
 mod transport;

@@ -5,7 +5,7 @@
 //! `close` closes the connection once the buffer is sent. If the protocol writes from outside a
 //! callback (a timer, another task), the transport wakes the connection's task to send it.
 //!
-//! See chapter 9 of the book: `docs/09-callbacks-and-coroutines.md`.
+//! See chapter 11 of the book: `docs/11-callbacks-and-coroutines.md`.
 
 use std::cell::{Cell, RefCell};
 use std::io;

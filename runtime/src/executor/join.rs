@@ -5,7 +5,7 @@
 //! handle does not cancel the task (it runs on, detached); [`JoinHandle::abort`] does. This is
 //! the `asyncio.Task` returned by `asyncio.create_task`: `await task`, `task.cancel()`.
 //!
-//! See chapter 7 of the book: `docs/07-the-executor.md`.
+//! See chapter 9 of the book: `docs/09-the-executor.md`.
 
 use std::any::Any;
 use std::cell::Cell;

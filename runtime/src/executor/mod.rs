@@ -12,7 +12,7 @@
 //! [`EVENT_INTERVAL`] polls without a wait, the executor looks at the reactor without blocking
 //! (tokio's `event_interval`, also 61).
 //!
-//! See chapter 7 of the book: `docs/07-the-executor.md`.
+//! See chapter 9 of the book: `docs/09-the-executor.md`.
 
 mod join;
 mod schedule;

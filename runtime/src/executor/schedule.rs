@@ -2,12 +2,15 @@
 //!
 //! `async-task` calls a schedule function each time a task is woken. Ours asks one question:
 //! is the waker being called on the task's home thread? Then the task goes on the home
-//! runtime's local queue, a plain `VecDeque` (no atomics, no syscall). Otherwise (a waker sent
-//! to another thread, say by a channel) it goes on a `ConcurrentQueue` and the home reactor is
-//! woken with `Poller::notify`. asyncio draws the same line: `loop.call_soon` from the loop's
-//! thread, `loop.call_soon_threadsafe` (which writes to a self-pipe) from any other.
+//! runtime's local queue, a plain `VecDeque`: no lock, no syscall, no queue another thread
+//! touches. (The wake is not free of atomics: `async-task`'s wakers work from any thread, so
+//! it sets the task's `SCHEDULED` bit with a compare-exchange, on a word no other core
+//! touches.) Otherwise (a waker sent to another thread, say by a channel) the task goes on a
+//! `ConcurrentQueue` and the home reactor is woken with `Poller::notify`. asyncio draws the
+//! same line: `loop.call_soon` from the loop's thread, `loop.call_soon_threadsafe` (which
+//! writes to a self-pipe) from any other.
 //!
-//! See chapter 7 of the book: `docs/07-the-executor.md`.
+//! See chapter 9 of the book: `docs/09-the-executor.md`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! `asyncio.run_coroutine_threadsafe(coro, loop)`, whose `concurrent.futures.Future` is our
 //! [`JoinHandle`].
 //!
-//! See chapter 7 of the book: `docs/07-the-executor.md`.
+//! See chapter 9 of the book: `docs/09-the-executor.md`.
 
 use std::fmt;
 use std::future::Future;

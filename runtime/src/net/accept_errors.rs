@@ -7,7 +7,7 @@
 //! mean the listener itself is broken. asyncio's `_accept_connection` makes the same three
 //! choices (it pauses for `ACCEPT_RETRY_DELAY`, one second).
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::io;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! asyncio: the listening socket inside `loop.create_server`, whose `_accept_connection`
 //! runs when the selector reports it readable.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::future::poll_fn;
 use std::io;

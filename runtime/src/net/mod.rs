@@ -10,7 +10,7 @@
 //! asyncio's `loop.create_server`/`asyncio.start_server` sockets and its
 //! `StreamReader`/`StreamWriter`.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 mod accept_errors;
 mod listener;

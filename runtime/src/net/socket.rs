@@ -4,7 +4,7 @@
 //! Python's `socket.socket(AF_INET, SOCK_STREAM)` followed by `setblocking(False)` is two
 //! syscalls; `SOCK_NONBLOCK | SOCK_CLOEXEC` folds them into one.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};

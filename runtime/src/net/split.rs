@@ -5,7 +5,7 @@
 //! writer's waker apart, so a half is just another way to reach the same stream. asyncio hands
 //! out the same pair from `asyncio.open_connection`: a `StreamReader` and a `StreamWriter`.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::borrow::Borrow;
 use std::net::Shutdown;

@@ -10,7 +10,7 @@
 //! and addresses differ, in `tcp_stream.rs` and `unix.rs`. asyncio: the socket behind a
 //! `StreamReader` and `StreamWriter` pair (`reader.read(n)`, `writer.write(data)`).
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::future::poll_fn;
 use std::io;

@@ -5,7 +5,7 @@
 //! the socket turns writable when the handshake is done. asyncio:
 //! `asyncio.open_connection(host, port)`.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::future::poll_fn;
 use std::io;

@@ -13,7 +13,7 @@
 //! sockets, one each, the first time it waits. A socket that never waits is never registered.
 //! asyncio: `loop.create_datagram_endpoint`, or `loop.sock_sendto` and `loop.sock_recvfrom`.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::future::poll_fn;
 use std::io;

@@ -13,7 +13,7 @@
 //! then needs `getsockopt` and `getpeername`. asyncio: `asyncio.start_unix_server` and
 //! `asyncio.open_unix_connection`.
 //!
-//! See chapter 8 of the book: `docs/08-async-tcp.md`.
+//! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
 use std::ffi::OsStr;
 use std::future::poll_fn;

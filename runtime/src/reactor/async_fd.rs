@@ -8,7 +8,7 @@
 //! `sock_recv` has the same shape: try `sock.recv`, on `BlockingIOError` call `add_reader` and
 //! await a future.
 //!
-//! See chapter 6 of the book: `docs/06-the-reactor.md`.
+//! See chapter 8 of the book: `docs/08-the-reactor.md`.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};

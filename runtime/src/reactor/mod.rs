@@ -32,7 +32,7 @@
 //!   closing an fd can never leave epoll pointing at freed memory. So zenio has no `unsafe`
 //!   code at all.
 //!
-//! See chapter 6 of the book: `docs/06-the-reactor.md`.
+//! See chapter 8 of the book: `docs/08-the-reactor.md`.
 
 mod async_fd;
 mod source;

@@ -7,7 +7,7 @@
 //! waiting task. In asyncio this is the `selector_events` bookkeeping behind
 //! `loop.add_reader(fd, callback)` and `loop.add_writer(fd, callback)`.
 //!
-//! See chapter 6 of the book: `docs/06-the-reactor.md`.
+//! See chapter 8 of the book: `docs/08-the-reactor.md`.
 
 use std::cell::{Cell, RefCell};
 use std::task::Waker;

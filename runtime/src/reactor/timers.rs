@@ -10,7 +10,7 @@
 //! O(1) and allocation-free; a `BTreeMap` is O(log n) and allocates a node now and then, which
 //! is plenty for the timeouts of a few thousand connections.
 //!
-//! See chapter 10 of the book: `docs/10-timers.md`.
+//! See chapter 12 of the book: `docs/12-timers.md`.
 
 use std::collections::BTreeMap;
 use std::task::Waker;

@@ -5,7 +5,7 @@
 //! waiting). asyncio has no interval; its idiom is a loop around `await asyncio.sleep(period)`,
 //! which drifts by the time each turn takes. An `Interval` does not drift.
 //!
-//! See chapter 10 of the book: `docs/10-timers.md`.
+//! See chapter 12 of the book: `docs/12-timers.md`.
 
 use std::future::Future;
 use std::pin::Pin;

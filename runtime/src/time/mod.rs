@@ -5,7 +5,7 @@
 //! to the earliest deadline as the timeout of `epoll_wait(2)`, so timers cost no syscall of
 //! their own. The asyncio names: `asyncio.sleep`, `asyncio.wait_for`, `loop.call_later`.
 //!
-//! See chapter 10 of the book: `docs/10-timers.md`.
+//! See chapter 12 of the book: `docs/12-timers.md`.
 
 mod interval;
 mod sleep;

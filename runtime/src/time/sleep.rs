@@ -6,7 +6,7 @@
 //! `loop.call_later(delay, future.set_result, None)`. A `Sleep` is `Send`: it remembers which
 //! runtime holds its timer, so that another thread's runtime neither misses it nor removes it.
 //!
-//! See chapter 10 of the book: `docs/10-timers.md`.
+//! See chapter 12 of the book: `docs/12-timers.md`.
 
 use std::future::Future;
 use std::pin::Pin;
