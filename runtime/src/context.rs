@@ -8,7 +8,7 @@
 //!
 //! See chapter 9 of the book, `docs/09-the-executor.md` (why one thread needs no locks).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::executor::Executor;
@@ -33,6 +33,10 @@ thread_local! {
     /// This thread's runtime, created on first use by [`with`]. Wakes only look, never
     /// create: a thread that merely wakes a task needs no runtime of its own.
     static RUNTIME: OnceCell<Runtime> = const { OnceCell::new() };
+
+    /// A `block_on` runs on this thread. Every wait reads this, so it is a thread-local of
+    /// its own, a plain cell (one load), not a field of the lazily made runtime.
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Hands out runtime ids.
@@ -79,20 +83,36 @@ pub(crate) fn with<R>(f: impl FnOnce(&Runtime) -> R) -> R {
 const NOT_RUNNING: &str = "zenio: a zenio socket or timer was polled outside zenio::block_on; \
     run it inside zenio::block_on on this thread, or hand it to a runtime with zenio::spawner()";
 
-/// Runs `f` with this thread's runtime, which must be running a `block_on`: a socket or a
-/// timer calls this when it is about to wait, since nothing else would ever wake it (say,
-/// under `futures_lite::future::block_on`). Otherwise it panics at once instead of hanging,
-/// as tokio does ("there is no reactor running"). Costs one thread-local lookup and one
-/// `Cell` read, on the waiting path only.
+/// Panics unless a `block_on` runs on this thread: a socket or a timer calls this when it
+/// is about to wait, since nothing else would ever wake it (say, under
+/// `futures_lite::future::block_on`). So it fails at once instead of hanging, as tokio does
+/// ("there is no reactor running"). One load of a thread-local, on the waiting path only.
+pub(crate) fn assert_running() {
+    if !RUNNING.with(Cell::get) {
+        panic!("{NOT_RUNNING}");
+    }
+}
+
+/// Runs `f` with this thread's runtime, which must be running a `block_on` (see
+/// [`assert_running`]).
 pub(crate) fn with_running<R>(f: impl FnOnce(&Runtime) -> R) -> R {
-    let running = RUNTIME.try_with(|runtime| match runtime.get() {
-        Some(rt) if rt.executor.is_running() => Some(f(rt)),
-        _ => None,
-    });
-    running
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("{NOT_RUNNING}"))
+    assert_running();
+    with(f)
+}
+
+/// Marks this thread as running a `block_on` until the guard is dropped (even by a panic);
+/// `None` if one already runs here (they cannot nest).
+pub(crate) fn enter() -> Option<Running> {
+    (!RUNNING.with(|running| running.replace(true))).then_some(Running)
+}
+
+/// While alive, a `block_on` runs on this thread; see [`enter`].
+pub(crate) struct Running;
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING.with(|running| running.set(false));
+    }
 }
 
 /// Runs `f` with this thread's runtime, unless it has none (never used, or the thread is

@@ -34,7 +34,7 @@ use std::time::Duration;
 use futures_lite::FutureExt;
 use polling::Poller;
 
-use crate::context::Runtime;
+use crate::context::{self, Runtime};
 use crate::stats;
 use crate::trace::trace;
 use schedule::{MainWaker, Shared, Task};
@@ -50,8 +50,6 @@ pub(crate) struct Executor {
     shared: Arc<Shared>,
     /// The `block_on` future was woken and must be polled.
     main_woken: Cell<bool>,
-    /// A `block_on` is running on this thread (they cannot nest).
-    running: Cell<bool>,
 }
 
 impl Executor {
@@ -61,18 +59,12 @@ impl Executor {
             local: RefCell::new(VecDeque::new()),
             shared: Arc::new(Shared::new(id, poller)),
             main_woken: Cell::new(false),
-            running: Cell::new(false),
         }
     }
 
     /// Appends a woken task to the local queue.
     pub(crate) fn push(&self, task: Task) {
         self.local.borrow_mut().push_back(task);
-    }
-
-    /// Whether a `block_on` is running on this thread, so that waiting makes sense.
-    pub(crate) fn is_running(&self) -> bool {
-        self.running.get()
     }
 
     /// A handle that lets other threads start tasks here.
@@ -105,11 +97,8 @@ impl Executor {
 
     /// Runs tasks until `future` completes; see [`block_on`](crate::block_on).
     pub(crate) fn block_on<F: Future>(&self, rt: &Runtime, future: F) -> F::Output {
-        assert!(
-            !self.running.replace(true),
-            "zenio: block_on cannot be called from inside block_on"
-        );
-        let _running = ResetOnDrop(&self.running);
+        let _running = context::enter()
+            .unwrap_or_else(|| panic!("zenio: block_on cannot be called from inside block_on"));
         let waker = Waker::from(Arc::new(MainWaker {
             shared: Arc::clone(&self.shared),
         }));
@@ -231,13 +220,4 @@ async fn traced<F: Future>(id: u64, future: F) -> F::Output {
 #[cfg(not(feature = "trace"))]
 fn traced<F: Future>(_id: u64, future: F) -> F {
     future
-}
-
-/// Clears a flag when dropped, even by a panic.
-struct ResetOnDrop<'a>(&'a Cell<bool>);
-
-impl Drop for ResetOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.set(false);
-    }
 }

@@ -149,16 +149,16 @@ impl<T: AsFd> AsyncFd<T> {
         }
         // 2. It would block: leave our waker, and register the socket on its first wait.
         //    Only a running `block_on` will ever wake us: where none runs, this panics.
-        let registered = context::with_running(|rt| {
-            self.source.add_waiter(direction, cx.waker());
-            if self.source.key.get().is_some() {
-                return Ok(());
+        context::assert_running();
+        self.source.add_waiter(direction, cx.waker());
+        if self.source.key.get().is_none() {
+            let registered = context::with(|rt| {
+                stats::add(&rt.counters.registrations, 1);
+                rt.reactor.register(&self.source, self.inner.as_fd())
+            });
+            if let Err(error) = registered {
+                return Poll::Ready(Err(error));
             }
-            stats::add(&rt.counters.registrations, 1);
-            rt.reactor.register(&self.source, self.inner.as_fd())
-        });
-        if let Err(error) = registered {
-            return Poll::Ready(Err(error));
         }
         trace!(
             "wait for {direction:?} on fd {}",
