@@ -14,6 +14,8 @@
 //! - [`peer`]: what those servers share (the `--proto` flag and the listening sockets).
 //! - [`load`]: the closed-loop load generators `zen-load` and `http-load` (in `src/bin/`),
 //!   which check every answer and report throughput, latency percentiles and their own CPU.
+//! - [`harness`]: the server comparison (`benches/compare.rs`), which runs them all and writes
+//!   the report.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench cargo bench -p zenio-benches --bench micro

@@ -11,7 +11,7 @@
 use super::report::{Cells, Table};
 use super::servers::name;
 use super::stats::{Figure, CPU, USER};
-use super::syscalls::BASELINE;
+use super::syscalls::{total, BASELINE};
 use super::workloads::Kind;
 use super::Results;
 
@@ -113,14 +113,8 @@ pub fn cells(results: &Results, tables: &[Table]) -> Cells {
     }
     // The syscall counts, with the floor's and tokio's beside them, read to two decimals as
     // the issue states its budgets.
-    let counted = results.syscalls.iter().flatten();
-    let count = |server: &str, load: &str| {
-        let load = format!("syscalls-{load}");
-        let row = counted
-            .clone()
-            .find(|r| r.server == server && r.workload == load)?;
-        Some(row.traced.as_ref().ok()?.total_per_request())
-    };
+    let counted = results.syscalls.as_deref().unwrap_or_default();
+    let count = |server: &str, load: &str| total(counted, server, &format!("syscalls-{load}"));
     for &(text, load, bound) in SYSCALLS {
         for (server, value) in SINGLE.iter().filter_map(|s| Some((s, count(s, load)?))) {
             let others =

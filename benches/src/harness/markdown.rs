@@ -9,10 +9,11 @@ use std::fmt::Display;
 use std::path::Path;
 
 use super::memory::PER_SOURCE;
+use super::plots::Plot;
 use super::report::{self, markdown, memory_title, thousands, Table};
 use super::run::SATURATED;
 use super::schedule::BUSY_MACHINE;
-use super::servers::{name, Group};
+use super::servers::Group;
 use super::{goals, Results};
 
 /// The opening marker.
@@ -61,7 +62,7 @@ fn text(part: &str, fill: &[(&str, &dyn Display)]) -> String {
 }
 
 /// The section's Markdown. `plots` are file names in `plots/`, with captions.
-pub fn section(results: &Results, tables: &[Table], plots: &[(String, String)]) -> String {
+pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
     let (setup, machine) = (&results.setup, &results.machine);
     let pinning = match &setup.pinned {
         Ok(()) => text("pinned", &[]),
@@ -150,17 +151,10 @@ pub fn section(results: &Results, tables: &[Table], plots: &[(String, String)]) 
             plots.collect::<Vec<_>>().join("\n\n"),
         ]);
     }
-    let failed = results.runs.iter().filter_map(|run| {
-        let (workload, server, round) = (
-            &run.workload,
-            name(&results.servers, &run.server),
-            run.round,
-        );
-        Some(format!(
-            "- {workload} / {server} / round {round}: {}",
-            run.failure.as_ref()?
-        ))
-    });
+    let failed = results
+        .failures()
+        .into_iter()
+        .map(|failure| format!("- {failure}"));
     let failed = failed.reduce(|a, b| a + "\n" + &b);
     out.push("### Failed runs".into());
     out.push(failed.unwrap_or("None: every answer of every run was right.".into()));

@@ -57,6 +57,9 @@ const SERVERS: [&str; 4] = [
     "floor",
 ];
 
+/// The memory measurement or the C100K run: a row per server, or why it was skipped.
+pub type Held = Result<Vec<Memory>, String>;
+
 /// One server's figure at one number of connections.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Memory {
@@ -83,21 +86,16 @@ impl Memory {
 /// The idle-connection measurement (`wanted` = [`IDLE`], quick and full runs) or the C100K
 /// run (`wanted` = [`C100K`], full runs), for each server chosen; `notes` gets what the report
 /// must say. `Err` says why it was skipped.
-pub fn measure_all(
-    setup: &Setup,
-    servers: &[Server],
-    wanted: usize,
-    notes: &mut Vec<String>,
-) -> Result<Vec<Memory>, String> {
+pub fn measure_all(setup: &Setup, servers: &[Server], n: usize, notes: &mut Vec<String>) -> Held {
     let chosen = |s: &&Server| SERVERS.contains(&&*s.id) && setup.selected(&[&s.id, "memory"]);
     let chosen: Vec<&Server> = servers.iter().filter(chosen).collect();
-    let here = setup.mode == Mode::Full || setup.mode == Mode::Quick && wanted == IDLE;
+    let here = setup.mode == Mode::Full || setup.mode == Mode::Quick && n == IDLE;
     if !here || chosen.is_empty() {
         return Ok(Vec::new());
     }
-    let connections = room_for(wanted, notes);
+    let connections = room_for(n, notes);
     let connections =
-        connections.inspect_err(|why| eprintln!("compare: {wanted} connections skipped: {why}"))?;
+        connections.inspect_err(|why| eprintln!("compare: {n} connections skipped: {why}"))?;
     Ok(chosen
         .iter()
         .map(|server| measure(setup, server, connections))
@@ -141,55 +139,43 @@ fn room_for(wanted: usize, notes: &mut Vec<String>) -> Result<usize, String> {
 
 /// Measures `server`'s RSS with `connections` connections open, each answered once.
 fn measure(setup: &Setup, server: &Server, connections: usize) -> Memory {
-    let argv = setup.pin(
-        server.group,
-        0,
-        server.command(Proto::Zen).expect("zen servers"),
-    );
+    let argv = setup.pin(server.group, 0, server.command(Proto::Zen).expect("zen"));
     // zenio's servers keep at most 10,000 connections per loop by default, and close idle
     // ones after 60 s: give this measurement room on both counts.
     let cap = (connections * 2).to_string();
-    let extra = if server.zenio {
-        vec!["--max-conns", &cap, "--idle-timeout", "600"]
-    } else {
-        vec![]
+    let zenio = ["--max-conns", &cap, "--idle-timeout", "600"];
+    let extra = if server.zenio { &zenio[..] } else { &[] };
+    let (id, rss_kb) = (server.id.clone(), Ok((0, 0)));
+    let mut memory = Memory {
+        server: id,
+        connections,
+        answered: 0,
+        seconds: 0.0,
+        rss_kb,
     };
-    let (mut answered, mut seconds) = (0, 0.0);
-    let rss_kb = Running::start(&argv, &extra).and_then(|running| {
-        let held = hold(&running, connections, &mut answered, &mut seconds);
+    memory.rss_kb = Running::start(&argv, extra).and_then(|running| {
+        let held = hold(&running, &mut memory);
         running.stop();
         held
     });
-    let memory = Memory {
-        server: server.id.clone(),
-        connections,
-        answered,
-        seconds,
-        rss_kb,
-    };
+    let (name, answered) = (&server.name, memory.answered);
     match (memory.per_connection(), &memory.rss_kb) {
-        (Some(bytes), _) => eprintln!(
-            "memory {:<24} {bytes:.0} bytes per connection, {answered} connections answered in {seconds:.1} s",
-            server.name
-        ),
-        (_, error) => eprintln!("memory {:<24} FAILED: {error:?}", server.name),
+        (Some(bytes), _) => {
+            eprintln!("memory {name:<24} {bytes:.0} bytes per connection, {answered} answered")
+        }
+        (_, error) => eprintln!("memory {name:<24} FAILED: {error:?}"),
     }
     memory
 }
 
-/// Opens the connections and asks a question on each, then checks every answer (counting
-/// them in `answered`, and the seconds all this took in `seconds`); returns the server's RSS
+/// Opens `memory.connections` connections and asks a question on each, then checks every
+/// answer, counting them and the seconds this took in `memory`; returns the server's RSS
 /// before and after.
-fn hold(
-    server: &Running,
-    connections: usize,
-    answered: &mut usize,
-    seconds: &mut f64,
-) -> Result<(u64, u64), String> {
+fn hold(server: &Running, memory: &mut Memory) -> Result<(u64, u64), String> {
     let rss = || rss_kb(server.pid()).ok_or("cannot read the server's VmRSS");
     let (before, started, block) = (rss()?, Instant::now(), next_block());
     let ask = |i| ask(block, i, server.port).map_err(|e| format!("connection {i}: {e}"));
-    let streams = (0..connections)
+    let streams = (0..memory.connections)
         .map(ask)
         .collect::<Result<Vec<TcpStream>, String>>()?;
     for (i, mut stream) in streams.iter().enumerate() {
@@ -197,14 +183,12 @@ fn hold(
         let read = stream.read_exact(&mut answer);
         read.map_err(|e| format!("connection {i}: no answer: {e}"))?;
         if &answer != b"ugly." {
-            return Err(format!(
-                "connection {i}: WRONG ANSWER {:?}",
-                String::from_utf8_lossy(&answer)
-            ));
+            let answer = String::from_utf8_lossy(&answer);
+            return Err(format!("connection {i}: WRONG ANSWER {answer:?}"));
         }
-        *answered += 1;
+        memory.answered += 1;
     }
-    *seconds = started.elapsed().as_secs_f64();
+    memory.seconds = started.elapsed().as_secs_f64();
     // Let the server settle (free what a busy moment needed), then read.
     thread::sleep(Duration::from_millis(500));
     Ok((before, rss()?))

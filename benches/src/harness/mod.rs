@@ -60,7 +60,7 @@ use serde::{Deserialize, Serialize};
 
 pub use options::{Machine, Mode, Options, Setup};
 
-use memory::Memory;
+use memory::Held;
 use run::Run;
 use servers::{name, Server};
 use syscalls::Syscalls;
@@ -80,10 +80,10 @@ pub struct Results {
     /// Every run.
     pub runs: Vec<Run>,
     /// RSS per idle connection, 10,000 connections (empty if not run), or why it was skipped.
-    pub memory: Result<Vec<Memory>, String>,
+    pub memory: Held,
     /// The C100K run: 100,000 connections, each answered, and RSS per connection (empty if
     /// not run), or why it was skipped.
-    pub c100k: Result<Vec<Memory>, String>,
+    pub c100k: Held,
     /// Syscalls per request under strace (empty if not run), or why they were skipped.
     pub syscalls: Result<Vec<Syscalls>, String>,
     /// What the report must say about the setup (skipped rows, no pinning, clamped rounds).
@@ -97,36 +97,24 @@ impl Results {
         let mut failures = Vec::new();
         for r in &self.runs {
             let (workload, server, round) = (&r.workload, name(&r.server), r.round);
-            let failure = r
-                .failure
-                .as_ref()
-                .map(|f| format!("{workload} / {server} / round {round}: {f}"));
-            failures.extend(failure);
+            let said = |failure| format!("{workload} / {server} / round {round}: {failure}");
+            failures.extend(r.failure.as_ref().map(said));
         }
         for m in [&self.memory, &self.c100k].into_iter().flatten().flatten() {
             let (connections, server) = (m.connections, name(&m.server));
-            let failure = m
-                .rss_kb
-                .as_ref()
-                .err()
-                .map(|f| format!("{connections} connections / {server}: {f}"));
-            failures.extend(failure);
+            let said = |failure| format!("{connections} connections / {server}: {failure}");
+            failures.extend(m.rss_kb.as_ref().err().map(said));
         }
         for row in self.syscalls.iter().flatten() {
             let (load, server) = (&row.workload, name(&row.server));
-            failures.extend(
-                row.traced
-                    .as_ref()
-                    .err()
-                    .map(|f| format!("syscalls / {load} / {server}: {f}")),
-            );
+            let said = |failure| format!("syscalls / {load} / {server}: {failure}");
+            failures.extend(row.traced.as_ref().err().map(said));
         }
-        let none = |held: &Result<Vec<Memory>, String>| held.as_ref().is_ok_and(Vec::is_empty);
-        let counted = !self.syscalls.as_ref().is_ok_and(Vec::is_empty);
-        if self.runs.is_empty() && none(&self.memory) && none(&self.c100k) && !counted {
-            failures.push(
-                "nothing ran: no server and workload matched (see --only and the notes)".into(),
-            );
+        let held = [&self.memory, &self.c100k].map(|held| held.iter().flatten().count());
+        let counted = self.syscalls.iter().flatten().count();
+        if self.runs.is_empty() && held == [0, 0] && counted == 0 {
+            let nothing = "nothing ran: no server and workload matched (see --only and the notes)";
+            failures.push(nothing.into());
         }
         failures
     }

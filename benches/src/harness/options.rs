@@ -97,9 +97,8 @@ impl Setup {
         );
         let mut notes = Vec::new();
         if rounds < least && least == 3 {
-            notes.push(format!(
-                "--rounds {rounds} raised to 3: a median needs at least 3 pairs"
-            ));
+            let note = format!("--rounds {rounds} raised to 3: a median needs at least 3 pairs");
+            notes.push(note);
         }
         let rounds = rounds.max(least);
         let pinned = pinning();
@@ -161,9 +160,8 @@ pub fn installed(program: &str) -> bool {
 fn pinning() -> Result<(), String> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cores < 2 {
-        return Err(format!(
-            "this process may use {cores} core, so the load generator shares it"
-        ));
+        let alone = format!("this process may use {cores} core, so the load generator shares it");
+        return Err(alone);
     }
     let pins = Command::new("taskset").args(["-c", "1", "true"]).status();
     let missing = "`taskset` is missing or cannot pin (apt-get install util-linux)";

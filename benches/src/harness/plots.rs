@@ -13,27 +13,23 @@
 
 use std::path::Path;
 
-use super::memory::Memory;
 use super::report::{syscall_loads, Table};
-use super::servers::{name, Group, Role};
+use super::servers::{Group, Role, Server};
 use super::stats::{Spread, CPU, LATENCY, RPS};
+use super::syscalls::total;
+use super::workloads::Workload;
 use super::Results;
-
-/// A colour per server, by its place in the catalogue, the same in every plot: zenio
-/// coroutine red, callback orange, poll olive; tokio blue; smol purple; the floor green;
-/// asyncio greys; hyper on zenio pink, on tokio cyan.
-const COLOURS: [&str; 11] = [
-    "#d62728", "#ff7f0e", "#bcbd22", "#1f77b4", "#9467bd", "#2ca02c", "#7f7f7f", "#5a5a5a",
-    "#e377c2", "#17becf", "#8c564b",
-];
 
 /// The style sheet of every chart.
 const STYLE: &str = "text { font: 11px sans-serif } .title { font-size: 16px } \
                      .middle { text-anchor: middle } .end { text-anchor: end } .grid { stroke: #ddd }";
 
+/// A plot's file name (in `plots/`) and its title.
+pub type Plot = (String, String);
+
 /// A server's figures in a chart: its name, its colour, and a figure per group (with its
 /// spread over the rounds), where it has one.
-type Series = (String, &'static str, Vec<Option<Spread>>);
+type Series = (String, String, Vec<Option<Spread>>);
 
 /// How a chart shows its figures.
 #[derive(Clone, Copy, PartialEq)]
@@ -50,78 +46,60 @@ enum Kind {
 }
 
 /// Draws every plot into `dir`; returns the file names written, with their titles.
-pub fn draw(
-    results: &Results,
-    tables: &[Table],
-    dir: &Path,
-) -> Result<Vec<(String, String)>, String> {
+pub fn draw(results: &Results, tables: &[Table], dir: &Path) -> Result<Vec<Plot>, String> {
+    use Kind::*;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Per-core rows take the colour of their single-core namesake.
-    let place = |id: &str| {
-        results
-            .servers
-            .iter()
-            .position(|s| s.id == id.trim_end_matches("-2"))
-    };
-    let colour = |id: &str| COLOURS[place(id).unwrap_or(0) % COLOURS.len()];
-    let exact = |value: f64| Spread {
-        median: value,
-        min: value,
-        max: value,
-    };
+    let series = |s: &Server, values| (s.name.clone(), s.colour.clone(), values);
     let mut written = Vec::new();
-    let mut plot =
-        |file: String, title: String, y: &str, kind, groups: Vec<String>, series: Vec<_>| {
-            let Some(svg) = svg(&title, y, kind, &groups, &series) else {
-                return Ok(());
-            };
-            let path = dir.join(&file);
-            written.push((file, title));
-            std::fs::write(&path, svg).map_err(|e| format!("{}: {e}", path.display()))
+    let mut plot = |file: String, title: String, y: &str, kind, groups: Vec<_>, series: Vec<_>| {
+        let Some(svg) = svg(&title, y, kind, &groups, &series) else {
+            return Ok(());
         };
+        written.push((file.clone(), title));
+        super::write(&dir.join(file), &svg)
+    };
     for group in Group::ALL.map(Group::id) {
         let mine: Vec<&Table> = tables.iter().filter(|t| t.group.id() == group).collect();
-        let zen: Vec<&Table> = mine
+        let zen: Vec<&&Table> = mine
             .iter()
-            .copied()
             .filter(|t| t.workload.is_zen_keepalive())
             .collect();
         if let Some(first) = zen.first() {
-            let rps = |id| zen.iter().map(|t| t.median(id, RPS).map(exact)).collect();
-            let series = first
-                .servers
-                .iter()
-                .map(|s| (s.name.clone(), colour(&s.id), rps(&s.id)));
+            let rps = |s| {
+                series(
+                    s,
+                    zen.iter()
+                        .map(|t| t.median(&s.id, RPS).map(Spread::exact))
+                        .collect(),
+                )
+            };
+            let lines = first.servers.iter().map(|s| rps(s)).collect();
             let groups = zen
                 .iter()
-                .map(|t| format!("C = {}", t.workload.connections));
+                .map(|t| format!("C = {}", t.workload.connections))
+                .collect();
             let title = format!("Throughput against connection count, zen keep-alive ({group})");
             let (file, y) = (format!("throughput-{group}.svg"), "requests per second");
-            plot(
-                file,
-                title,
-                y,
-                Kind::Lines,
-                groups.collect(),
-                series.collect(),
-            )?;
+            plot(file, title, y, Lines, groups, lines)?;
         }
         // asyncio's rows (5 to 6 times tokio) would flatten every other bar: they are in the tables.
-        let ran = |id: &str| mine.iter().any(|t| t.servers.iter().any(|s| s.id == id));
+        let ran = |s: &&Server| mine.iter().any(|t| t.servers.iter().any(|r| r.id == s.id));
         let shown = results
             .servers
             .iter()
-            .filter(|s| s.role != Role::Reference && ran(&s.id));
+            .filter(|s| s.role != Role::Reference)
+            .filter(ran);
         let vs = |t: &Table, id: &str| match t.baseline? {
-            base if base == id => Some(exact(1.0)),
+            base if base == id => Some(Spread::exact(1.0)),
             base => t.ratio(id, base, CPU),
         };
-        let ratios = |id| mine.iter().map(|t| vs(t, id)).collect();
-        let series = shown.map(|s| (s.name.clone(), colour(&s.id), ratios(&s.id)));
+        let bars = shown
+            .map(|s| series(s, mine.iter().map(|t| vs(t, &s.id)).collect()))
+            .collect();
         let groups = mine.iter().map(|t| t.workload.id.clone()).collect();
         let title = format!("CPU per request, ratio to the baseline, per workload ({group})");
         let (file, y) = (format!("cpu-{group}.svg"), "ratio to the baseline");
-        plot(file, title, y, Kind::Ratios, groups, series.collect())?;
+        plot(file, title, y, Ratios, groups, bars)?;
     }
     let latency = ["zen-c100", "hello-close-c16", "c10k"];
     let single = tables.iter().filter(|t| t.group == Group::SingleCore);
@@ -129,71 +107,54 @@ pub fn draw(
         let percentiles = |id| {
             LATENCY
                 .iter()
-                .map(|f| table.median(id, *f).map(exact))
+                .map(|f| table.median(id, *f).map(Spread::exact))
                 .collect()
         };
-        let series = table
+        let lines = table
             .servers
             .iter()
-            .map(|s| (s.name.clone(), colour(&s.id), percentiles(&s.id)));
+            .map(|s| series(s, percentiles(&s.id)))
+            .collect();
         let groups = ["p50", "p99", "p99.9"].map(String::from).to_vec();
         let title = format!(
             "Latency percentiles, {} (single core)",
             table.workload.title
         );
-        let file = format!("latency-{}.svg", table.workload.id);
-        plot(
-            file,
-            title,
-            "microseconds",
-            Kind::LogLines,
-            groups,
-            series.collect(),
-        )?;
+        let (file, y) = (format!("latency-{}.svg", table.workload.id), "microseconds");
+        plot(file, title, y, LogLines, groups, lines)?;
     }
     let rows = results.syscalls.as_deref().unwrap_or_default();
     let loads = syscall_loads(rows);
-    let mut ids: Vec<&str> = rows.iter().map(|r| r.server.as_str()).collect();
-    ids.dedup();
-    let total = |id: &str, load: usize| {
-        let row = loads[load].1.iter().find(|r| r.server == id)?;
-        Some(exact(row.traced.as_ref().ok()?.total_per_request()))
-    };
-    let totals = |id| (0..loads.len()).map(|load| total(id, load)).collect();
-    let series = ids
+    let total = |s: &Server, load: &Workload| total(rows, &s.id, &load.id).map(Spread::exact);
+    let counted = results
+        .servers
         .iter()
-        .map(|id| (name(&results.servers, id), colour(id), totals(id)));
+        .filter(|s| rows.iter().any(|r| r.server == s.id));
+    let bars = counted.map(|s| series(s, loads.iter().map(|(load, _)| total(s, load)).collect()));
+    let bars = bars.collect();
     let groups = loads
         .iter()
-        .map(|(w, _)| w.id.trim_start_matches("syscalls-").into());
+        .map(|(w, _)| w.id.trim_start_matches("syscalls-").into())
+        .collect();
     let title = "Syscalls per request, per server, for each load (under strace)".into();
-    let y = "syscalls per request";
     plot(
         "syscalls.svg".into(),
         title,
-        y,
-        Kind::Bars,
-        groups.collect(),
-        series.collect(),
-    )?;
-    let bytes = |m: &Memory| vec![m.per_connection().map(exact)];
-    let series = results.memory.iter().flatten().map(|m| {
-        (
-            name(&results.servers, &m.server),
-            colour(&m.server),
-            bytes(m),
-        )
-    });
-    let groups = vec!["10,000 idle zen connections".into()];
-    let title = "RSS per idle connection, bytes (10,000 idle zen connections)".into();
-    plot(
-        "memory.svg".into(),
-        title,
-        "bytes",
-        Kind::Bars,
+        "syscalls per request",
+        Bars,
         groups,
-        series.collect(),
+        bars,
     )?;
+    let memory = |s: &Server| results.memory.iter().flatten().find(|m| m.server == s.id);
+    let bytes = |s| Some(Spread::exact(memory(s)?.per_connection()?));
+    let bars = results
+        .servers
+        .iter()
+        .filter(|s| memory(s).is_some())
+        .map(|s| series(s, vec![bytes(s)]));
+    let (groups, bars) = (vec!["10,000 idle zen connections".into()], bars.collect());
+    let title = "RSS per idle connection, bytes (10,000 idle zen connections)".into();
+    plot("memory.svg".into(), title, "bytes", Bars, groups, bars)?;
     Ok(written)
 }
 
@@ -368,8 +329,8 @@ mod tests {
             })
         };
         let series = [
-            ("a".to_string(), "#000", vec![bar(1.0), None]),
-            ("b".into(), "#fff", vec![bar(2.0), bar(3.0)]),
+            ("a".into(), "#000".into(), vec![bar(1.0), None]),
+            ("b".into(), "#fff".into(), vec![bar(2.0), bar(3.0)]),
         ];
         let groups = ["x".to_string(), "y".into()];
         let svg = svg("title", "ratio", Kind::Ratios, &groups, &series).unwrap();

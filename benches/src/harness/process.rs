@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -54,9 +54,9 @@ impl Running {
             let status = child.wait().map_or("?".into(), |s| s.to_string());
             let [_, stderr] = said.map(|t| t.join().unwrap_or_default());
             let line = line.join(" ");
+            let said = stderr.trim();
             return Err(format!(
-                "{line} never said `Listening at` ({status}): {}",
-                stderr.trim()
+                "{line} never said `Listening at` ({status}): {said}"
             ));
         };
         Ok(Self { child, port, said })
@@ -94,7 +94,7 @@ impl Running {
 /// Starts `argv` with no stdin, and two threads that collect its stdout and stderr. With
 /// `port`, the stdout thread sends the port of the first `Listening at HOST:PORT` line there,
 /// and keeps only what follows it.
-pub fn spawn(argv: &[String], port: Option<mpsc::Sender<u16>>) -> Result<(Child, Said), String> {
+pub fn spawn(argv: &[String], port: Option<Sender<u16>>) -> Result<(Child, Said), String> {
     let mut command = Command::new(&argv[0]);
     let command = command
         .args(&argv[1..])
@@ -108,10 +108,7 @@ pub fn spawn(argv: &[String], port: Option<mpsc::Sender<u16>>) -> Result<(Child,
 }
 
 /// Reads `pipe` to its end on a thread, less the `Listening at` line if `port` asks for it.
-fn collect(
-    pipe: impl Read + Send + 'static,
-    mut port: Option<mpsc::Sender<u16>>,
-) -> JoinHandle<String> {
+fn collect(pipe: impl Read + Send + 'static, mut port: Option<Sender<u16>>) -> JoinHandle<String> {
     thread::spawn(move || {
         let mut text = String::new();
         for line in BufReader::new(pipe).lines().map_while(Result::ok) {

@@ -109,7 +109,7 @@ impl Table<'_> {
         (header, self.servers.iter().map(row).collect())
     }
 
-    /// What `server`'s row must warn about.
+    /// What `server`'s row must warn about: failed runs, a saturated generator, a busy machine.
     fn notes(&self, server: &str) -> String {
         let mine: Vec<&Run> = self
             .runs
@@ -122,23 +122,23 @@ impl Table<'_> {
                 .filter(|r| r.flags.iter().any(|f| f.contains(flag)))
                 .count()
         };
-        let (saturated, busy) = (flagged("saturated"), flagged("machine was busy"));
         let failed = mine.iter().filter(|run| run.failure.is_some()).count();
-        let rounds = mine.len();
         let notes = [
-            (failed, format!("{failed} of {rounds} runs FAILED")),
-            (
-                saturated,
-                format!("generator saturated in {saturated} of {rounds}"),
-            ),
-            (busy, format!("machine busy in {busy} of {rounds}")),
+            ("", failed, " runs FAILED"),
+            ("generator saturated in ", flagged("saturated"), ""),
+            ("machine busy in ", flagged("machine was busy"), ""),
         ];
-        let notes = notes.into_iter().filter(|(count, _)| *count > 0);
-        notes.map(|(_, note)| note).collect::<Vec<_>>().join("; ")
+        let notes = notes.iter().filter(|(_, count, _)| *count > 0);
+        let rounds = mine.len();
+        let notes =
+            notes.map(|(before, count, after)| format!("{before}{count} of {rounds}{after}"));
+        notes.collect::<Vec<_>>().join("; ")
     }
 }
 
-/// The tables of `results`, in the order the workloads ran.
+/// The tables of `results`, in the order the workloads ran: a table per workload and group
+/// that ran, its rows in catalogue order, its ratios to the group's baseline, and its CPU per
+/// request also to the floor and to tokio multi_thread.
 pub fn tables(results: &Results) -> Vec<Table<'_>> {
     let mut tables = Vec::new();
     for (workload, group) in results
@@ -150,28 +150,22 @@ pub fn tables(results: &Results) -> Vec<Table<'_>> {
         let runs: Vec<&Run> = results.runs.iter().filter(ran).collect();
         let served = |s: &&Server| s.group == group && runs.iter().any(|r| r.server == s.id);
         let servers: Vec<&Server> = results.servers.iter().filter(served).collect();
-        let with_role = |role| {
-            servers
-                .iter()
-                .find(|s| s.role == role)
-                .map(|s| s.id.as_str())
-        };
+        let with_role = |role| servers.iter().find(|s| s.role == role).map(|s| &*s.id);
         let multi = servers
             .iter()
-            .map(|s| s.id.as_str())
-            .filter(|id| *id == "tokio-multi-thread-2");
-        let others = with_role(Role::Floor).into_iter().chain(multi).collect();
-        let baseline = with_role(Role::Baseline);
-        if !runs.is_empty() {
-            tables.push(Table {
-                group,
-                workload,
-                runs,
-                servers,
-                baseline,
-                others,
-            });
-        }
+            .find(|s| s.id == "tokio-multi-thread-2")
+            .map(|s| &*s.id);
+        let (baseline, others) = (with_role(Role::Baseline), [with_role(Role::Floor), multi]);
+        let others = others.into_iter().flatten().collect();
+        let table = Table {
+            group,
+            workload,
+            runs,
+            servers,
+            baseline,
+            others,
+        };
+        tables.extend(Some(table).filter(|t| !t.runs.is_empty()));
     }
     tables
 }
@@ -198,38 +192,34 @@ pub fn memory_title(connections: usize) -> String {
 
 /// The memory table (all rows hold the same number of connections).
 pub fn memory_cells(memory: &[Memory], servers: &[Server]) -> Cells {
-    let open = memory.first().map_or(0, |m| m.connections);
-    let header = [
-        "server",
-        "answered",
-        "seconds to open and answer all",
-        "RSS before (kB)",
-    ];
-    let mut header = header.map(String::from).to_vec();
-    header.push(format!("RSS with {} open (kB)", thousands(open)));
-    header.push("bytes per connection".into());
+    let open = thousands(memory.first().map_or(0, |m| m.connections));
+    let header = format!(
+        "server|answered|seconds to open and answer all|RSS before (kB)|RSS with {open} open (kB)|bytes per connection"
+    );
     let row = |m: &Memory| {
         let answered = format!("{} of {}", thousands(m.answered), thousands(m.connections));
         let mut row = vec![name(servers, &m.server), answered];
         match (&m.rss_kb, m.per_connection()) {
             (Ok((before, after)), Some(bytes)) => {
-                let seconds = format!("{:.1}", m.seconds);
                 row.extend([
-                    seconds,
+                    format!("{:.1}", m.seconds),
                     before.to_string(),
                     after.to_string(),
-                    format!("{bytes:.0}"),
                 ]);
+                row.push(format!("{bytes:.0}"));
             }
             (rss, _) => {
-                let error = rss.as_ref().err().map_or("", String::as_str);
                 row.extend(["–", "–", "–"].map(String::from));
+                let error = rss.as_ref().err().map_or("", String::as_str);
                 row.push(format!("FAILED: {error}"));
             }
         }
         row
     };
-    (header, memory.iter().map(row).collect())
+    (
+        header.split('|').map(String::from).collect(),
+        memory.iter().map(row).collect(),
+    )
 }
 
 /// The syscall loads that were counted, each with its rows, in the order they ran.

@@ -21,9 +21,11 @@
 //! at ~50% server CPU is resolved to about 0.4%.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::io::Errno;
 use rustix::process::{waitid, Pid, WaitId, WaitIdOptions};
 use serde::{Deserialize, Serialize};
 
@@ -141,34 +143,36 @@ impl Run {
 
 /// Runs `server` under `workload` once, for round `round`.
 pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) -> Run {
-    let (group, id) = (server.group, workload.id.clone());
+    let (group, workload_id, server_id) = (server.group, workload.id.clone(), server.id.clone());
     let mut run = Run {
         group,
-        workload: id,
-        server: server.id.clone(),
+        workload: workload_id,
+        server: server_id,
         round,
         ..Run::default()
     };
-    let argv = setup.pin(
-        group,
-        0,
-        server.command(workload.kind.proto()).expect("its protocol"),
-    );
+    let argv = server
+        .command(workload.kind.proto())
+        .expect("servers serve their workloads");
+    let argv = setup.pin(group, 0, argv);
     let extra: &[&str] = match server.zenio && workload.connections > 5000 {
         true => &["--max-conns", "20000"],
         false => &[],
     };
     let measured = Running::start(&argv, extra).and_then(|running| {
-        let measured = measure(setup, &running, workload, group);
-        match running.stop().0 {
-            None => run
-                .flags
-                .push("server ignored SIGTERM for 10 s and was killed".into()),
-            Some(status) if server.zenio && !status.success() => run
-                .flags
-                .push(format!("server exited with {status} after SIGTERM, not 0")),
-            Some(_) => {}
-        }
+        let length = Length::Seconds(setup.seconds);
+        let argv = workloads::generator(workload, &setup.bins, running.port, length);
+        let measured = measure(&running, &setup.pin(group, 1, &argv));
+        let (status, _) = running.stop();
+        let killed = "server ignored SIGTERM for 10 s and was killed";
+        let exited = status.filter(|status| server.zenio && !status.success());
+        let exited =
+            exited.map(|status| format!("server exited with {status} after SIGTERM, not 0"));
+        run.flags.extend(if status.is_none() {
+            Some(killed.into())
+        } else {
+            exited
+        });
         measured
     });
     match measured {
@@ -180,9 +184,8 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
                     .push(format!("the machine was busy: {other:.2} {busy}"));
             }
             if generator > SATURATED {
-                run.flags.push(format!(
-                    "load generator saturated ({generator:.2} of a core)"
-                ));
+                let note = format!("load generator saturated ({generator:.2} of a core)");
+                run.flags.push(note);
             }
             run.failure = measure.failure();
             run.measure = Some(measure);
@@ -194,33 +197,28 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
 
 /// Steps 2 to 4: runs the generator while a thread samples the server's CPU, and reads the
 /// results.
-fn measure(
-    setup: &Setup,
-    server: &Running,
-    workload: &Workload,
-    group: Group,
-) -> Result<Measure, String> {
-    let (pid, length) = (server.pid(), Length::Seconds(setup.seconds));
-    let argv = workloads::generator(workload, &setup.bins, server.port, length);
-    let (mut child, said) = spawn(&setup.pin(group, 1, &argv), None)?;
-    let (started, busy_before, stop) = (Instant::now(), busy_ticks(), AtomicBool::new(false));
-    let (samples, ended, server_end, generator, busy_after) = thread::scope(|scope| {
-        let sampler = scope.spawn(|| sample(pid, &stop));
-        // Wait for the exit but leave a zombie, whose /proc/PID/stat still holds its CPU time.
-        let id = Pid::from_raw(child.id() as i32).expect("a child's pid is positive");
-        let exited = WaitIdOptions::EXITED | WaitIdOptions::NOWAIT;
-        while let Err(rustix::io::Errno::INTR) = waitid(WaitId::Pid(id), exited) {}
-        let (ended, server_end) = (Instant::now(), cpu_ticks(pid));
-        let (generator, busy_after) = (cpu_ticks(child.id()), busy_ticks());
-        stop.store(true, Ordering::Relaxed);
-        (
-            sampler.join().unwrap_or_default(),
-            ended,
-            server_end,
-            generator,
-            busy_after,
-        )
+fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
+    let pid = server.pid();
+    let (mut child, said) = spawn(argv, None)?;
+    let (started, busy_before, stop) = (
+        Instant::now(),
+        busy_ticks(),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let sampler = thread::spawn({
+        let stop = stop.clone();
+        move || sample(pid, &stop)
     });
+    // Wait for the exit but leave a zombie, whose /proc/PID/stat still holds its CPU time.
+    let id = Pid::from_raw(child.id() as i32).expect("a child's pid is positive");
+    while let Err(Errno::INTR) = waitid(
+        WaitId::Pid(id),
+        WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+    ) {}
+    let (ended, server_end, busy_after) = (Instant::now(), cpu_ticks(pid), busy_ticks());
+    let generator = cpu_ticks(child.id()).unwrap_or_default();
+    stop.store(true, Ordering::Relaxed);
+    let samples = sampler.join().unwrap_or_default();
     let mut measure = workloads::read(&mut child, said)?;
     // The server's CPU over the generator's measurement window.
     let (user, system) = server_end.ok_or("the server died during the run")?;
@@ -239,16 +237,13 @@ fn measure(
     // Everything else the machine did meanwhile: other processes, and time the hypervisor
     // stole. Over the generator's whole life (connection setup included), in cores.
     let wall = (ended - started).as_secs_f64();
-    let busy = busy_before
-        .zip(busy_after)
-        .map_or(0, |(before, after)| after.saturating_sub(before));
-    let (server_first, generator) = (
-        samples.first().map_or((0, 0), |s| s.1),
-        generator.unwrap_or_default(),
-    );
-    let ours =
-        (user + system + generator.0 + generator.1).saturating_sub(server_first.0 + server_first.1);
-    measure.other_cpu = busy.saturating_sub(ours) as f64 / hz() / wall;
+    let busy = busy_after
+        .unwrap_or_default()
+        .saturating_sub(busy_before.unwrap_or_default());
+    let (first_user, first_system) = samples.first().map_or((0, 0), |s| s.1);
+    let server = (user + system).saturating_sub(first_user + first_system);
+    measure.other_cpu =
+        busy.saturating_sub(server + generator.0 + generator.1) as f64 / hz() / wall;
     Ok(measure)
 }
 

@@ -87,11 +87,8 @@ pub fn run_all(setup: &Setup, cells: &[Cell]) -> Vec<Run> {
                 let run = undisturbed(setup, server, cell.workload, round);
                 let done = runs.len() + 1;
                 let left = started.elapsed().as_secs_f64() / done as f64 * (total - done) as f64;
-                eprintln!(
-                    "[{done}/{total}, {:.0} min left] {}",
-                    left / 60.0,
-                    line(&run, server)
-                );
+                let (minutes, line) = (left / 60.0, line(&run, server));
+                eprintln!("[{done}/{total}, {minutes:.0} min left] {line}");
                 runs.push(run);
             }
         }
@@ -125,17 +122,14 @@ fn undisturbed(setup: &Setup, server: &Server, workload: &Workload, round: usize
         if !disturbed || attempt == RETRIES {
             if attempt > 0 {
                 let times = attempt + 1;
-                run.flags.push(format!(
-                    "run {times} times: other work disturbed the earlier ones"
-                ));
+                let note = format!("run {times} times: other work disturbed the earlier ones");
+                run.flags.push(note);
             }
             return run;
         }
         attempt += 1;
-        eprintln!(
-            "{} (disturbed by other work: run again)",
-            line(&run, server)
-        );
+        let line = line(&run, server);
+        eprintln!("{line} (disturbed by other work: run again)");
     }
 }
 
@@ -163,10 +157,8 @@ fn wait_for_quiet() -> bool {
 
 /// One line about a finished run, for stderr.
 fn line(run: &Run, server: &Server) -> String {
-    let head = format!(
-        "{:<22} round {} {:<30}",
-        run.workload, run.round, server.name
-    );
+    let (workload, round, name) = (&run.workload, run.round, &server.name);
+    let head = format!("{workload:<22} round {round} {name:<30}");
     match (&run.failure, &run.measure) {
         (Some(failure), _) => format!("{head} FAILED: {failure}"),
         (None, Some(m)) => {

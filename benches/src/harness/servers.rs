@@ -84,6 +84,8 @@ pub struct Server {
     pub commands: Vec<(Proto, Vec<String>)>,
     /// Whether it is one of zenio's servers, which take `--max-conns` and exit 0 on SIGTERM.
     pub zenio: bool,
+    /// Its colour in the plots, `#rrggbb`.
+    pub colour: String,
 }
 
 impl Server {
@@ -94,27 +96,27 @@ impl Server {
     }
 }
 
-/// Every server: id, name, group, role, and its command lines for zen and for hello (empty
-/// where it does not serve that protocol). The first word is a binary of the target
-/// directory, or the asyncio script in `peers/`, run with `python3`. The order is the order of
-/// the tables and of the plots' colours.
-const CATALOGUE: &str = r#"[
-["zenio-coroutine", "zenio coroutine", "single-core", "ours", "zen-server --arch coroutine", "hello-server --style coroutine"],
-["zenio-callback", "zenio callback", "single-core", "ours", "zen-server --arch callback", "hello-server --style callback"],
-["zenio-poll", "zenio poll", "single-core", "ours", "zen-server --arch poll", ""],
-["tokio-current-thread", "tokio current_thread", "single-core", "baseline", "tokio-server --proto zen --flavor current-thread --threads 1", "tokio-server --proto hello --flavor current-thread --threads 1"],
-["smol", "smol", "single-core", "peer", "smol-server --proto zen", "smol-server --proto hello"],
-["floor", "floor", "single-core", "floor", "floor-server --proto zen", "floor-server --proto hello"],
-["asyncio-callback", "asyncio callback", "single-core", "reference", "asyncio_zen.py --style callback", ""],
-["asyncio-coroutine", "asyncio coroutine", "single-core", "reference", "asyncio_zen.py --style coroutine", ""],
-["hyper-zenio", "hyper on zenio", "single-core", "peer", "", "hello-server --style hyper"],
-["hyper-tokio", "hyper on tokio", "single-core", "peer", "", "hyper-tokio-server"],
-["zenio-coroutine-2", "zenio coroutine, 2 cores", "per-core", "ours", "zen-server --arch coroutine --cores 2", "hello-server --style coroutine --cores 2"],
-["zenio-callback-2", "zenio callback, 2 cores", "per-core", "ours", "zen-server --arch callback --cores 2", "hello-server --style callback --cores 2"],
-["tokio-per-core-2", "tokio per-core, 2 cores", "per-core", "baseline", "tokio-server --proto zen --flavor per-core --threads 2", "tokio-server --proto hello --flavor per-core --threads 2"],
-["tokio-multi-thread-2", "tokio multi_thread, 2 workers", "per-core", "peer", "tokio-server --proto zen --flavor multi-thread --threads 2", "tokio-server --proto hello --flavor multi-thread --threads 2"],
-["floor-2", "floor, 2 cores", "per-core", "floor", "floor-server --proto zen --cores 2", "floor-server --proto hello --cores 2"]
-]"#;
+/// Every server: id, name, group, role, its colour in the plots (a per-core server has its
+/// single-core namesake's), and its command lines for zen and for hello (empty where it does
+/// not serve that protocol). The first word is a binary of the target directory, or the
+/// asyncio script in `peers/`, run with `python3`. The order is the order of the tables.
+const CATALOGUE: &str = r##"[
+["zenio-coroutine", "zenio coroutine", "single-core", "ours", "#d62728", "zen-server --arch coroutine", "hello-server --style coroutine"],
+["zenio-callback", "zenio callback", "single-core", "ours", "#ff7f0e", "zen-server --arch callback", "hello-server --style callback"],
+["zenio-poll", "zenio poll", "single-core", "ours", "#bcbd22", "zen-server --arch poll", ""],
+["tokio-current-thread", "tokio current_thread", "single-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor current-thread --threads 1", "tokio-server --proto hello --flavor current-thread --threads 1"],
+["smol", "smol", "single-core", "peer", "#9467bd", "smol-server --proto zen", "smol-server --proto hello"],
+["floor", "floor", "single-core", "floor", "#2ca02c", "floor-server --proto zen", "floor-server --proto hello"],
+["asyncio-callback", "asyncio callback", "single-core", "reference", "#7f7f7f", "asyncio_zen.py --style callback", ""],
+["asyncio-coroutine", "asyncio coroutine", "single-core", "reference", "#5a5a5a", "asyncio_zen.py --style coroutine", ""],
+["hyper-zenio", "hyper on zenio", "single-core", "peer", "#e377c2", "", "hello-server --style hyper"],
+["hyper-tokio", "hyper on tokio", "single-core", "peer", "#17becf", "", "hyper-tokio-server"],
+["zenio-coroutine-2", "zenio coroutine, 2 cores", "per-core", "ours", "#d62728", "zen-server --arch coroutine --cores 2", "hello-server --style coroutine --cores 2"],
+["zenio-callback-2", "zenio callback, 2 cores", "per-core", "ours", "#ff7f0e", "zen-server --arch callback --cores 2", "hello-server --style callback --cores 2"],
+["tokio-per-core-2", "tokio per-core, 2 cores", "per-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor per-core --threads 2", "tokio-server --proto hello --flavor per-core --threads 2"],
+["tokio-multi-thread-2", "tokio multi_thread, 2 workers", "per-core", "peer", "#8c564b", "tokio-server --proto zen --flavor multi-thread --threads 2", "tokio-server --proto hello --flavor multi-thread --threads 2"],
+["floor-2", "floor, 2 cores", "per-core", "floor", "#2ca02c", "floor-server --proto zen --cores 2", "floor-server --proto hello --cores 2"]
+]"##;
 
 /// The name in tables of the server `id` among `servers` (its id if it is not there).
 pub fn name<'a>(servers: impl IntoIterator<Item = &'a Server>, id: &str) -> String {
@@ -125,7 +127,7 @@ pub fn name<'a>(servers: impl IntoIterator<Item = &'a Server>, id: &str) -> Stri
 /// The catalogue: every server that can run with the binaries in `bins` (a missing binary
 /// fails its runs), and a note if the asyncio rows cannot run.
 pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
-    let rows: Vec<(String, String, Group, Role, String, String)> =
+    let rows: Vec<(String, String, Group, Role, String, String, String)> =
         serde_json::from_str(CATALOGUE).expect("the catalogue is valid JSON");
     let (python, peers) = (
         installed("python3"),
@@ -144,7 +146,7 @@ pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
         argv
     };
     let mut servers = Vec::new();
-    for (id, name, group, role, zen, hello) in rows {
+    for (id, name, group, role, colour, zen, hello) in rows {
         let zenio = zen.starts_with("zen-server") || hello.starts_with("hello-server");
         let runs = |line: &String| !line.is_empty() && (python || !line.contains(".py"));
         let commands = [(Proto::Zen, zen), (Proto::Hello, hello)]
@@ -159,6 +161,7 @@ pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
                 role,
                 commands,
                 zenio,
+                colour,
             });
         }
     }

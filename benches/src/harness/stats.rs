@@ -55,6 +55,15 @@ impl Spread {
         })
     }
 
+    /// One figure, with no spread.
+    pub fn exact(value: f64) -> Self {
+        Self {
+            median: value,
+            min: value,
+            max: value,
+        }
+    }
+
     /// `0.97 (0.95–0.99)`.
     pub fn cell(&self) -> String {
         format!("{:.2} ({:.2}–{:.2})", self.median, self.min, self.max)

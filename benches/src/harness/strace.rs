@@ -76,10 +76,8 @@ impl Tracer {
         }
         drop(child.kill());
         drop(child.wait());
-        Err(format!(
-            "strace did not attach to {pid}: {}",
-            lines.join(" / ")
-        ))
+        let said = lines.join(" / ");
+        Err(format!("strace did not attach to {pid}: {said}"))
     }
 
     /// Stops strace with `SIGINT` (it detaches and writes its summary), waits for it, and

@@ -92,6 +92,14 @@ impl Traced {
     }
 }
 
+/// Every syscall per request of `server` under load `load` (its id), if it was counted.
+pub fn total(rows: &[Syscalls], server: &str, load: &str) -> Option<f64> {
+    let row = rows
+        .iter()
+        .find(|r| r.server == server && r.workload == load)?;
+    Some(row.traced.as_ref().ok()?.total_per_request())
+}
+
 /// The six loads.
 pub fn workloads() -> Vec<Workload> {
     let load = |(id, title, kind, c): (&str, &str, _, _)| {
@@ -148,27 +156,22 @@ pub fn measure_all(setup: &Setup, servers: &[Server]) -> Result<Vec<Syscalls>, S
 }
 
 /// Steps 1 to 5 for one server under one load.
-fn measure(setup: &Setup, server: &Server, workload: &Workload) -> Syscalls {
+fn measure(setup: &Setup, server: &Server, load: &Workload) -> Syscalls {
     let argv = server
-        .command(workload.kind.proto())
+        .command(load.kind.proto())
         .expect("servers of the load's protocol");
     let traced = Running::start(&setup.pin(server.group, 0, argv), &[]).and_then(|running| {
-        let counted = trace(setup, &running, server, workload);
-        let said = running.stop().1;
-        let (requests, counts) = counted?;
+        let traced = trace(setup, &running, &server.id, load);
+        let (_, said) = running.stop();
         let counters = server.zenio.then(|| counters::parse(&said)).flatten();
-        Ok(Traced {
-            requests,
-            counts,
-            counters,
-        })
+        traced.map(|traced| Traced { counters, ..traced })
     });
-    let (head, server, workload) = (&workload.title, server.id.clone(), workload.id.clone());
+    let (head, server, workload) = (&load.title, server.id.clone(), load.id.clone());
     match &traced {
-        Ok(t) => eprintln!(
-            "syscalls {head:<42} {server:<22} {:6.2} per request",
-            t.total_per_request()
-        ),
+        Ok(traced) => {
+            let per = traced.total_per_request();
+            eprintln!("syscalls {head:<42} {server:<22} {per:6.2} per request")
+        }
         Err(failure) => eprintln!("syscalls {head:<42} {server:<22} FAILED: {failure}"),
     }
     Syscalls {
@@ -179,16 +182,9 @@ fn measure(setup: &Setup, server: &Server, workload: &Workload) -> Syscalls {
 }
 
 /// Steps 2 to 4: attaches strace, runs the load, detaches; returns the requests answered
-/// and the counts. strace writes its table to `strace-SERVER-LOAD.txt` in the results.
-fn trace(
-    setup: &Setup,
-    running: &Running,
-    server: &Server,
-    load: &Workload,
-) -> Result<(u64, Vec<Count>), String> {
-    let summary = setup
-        .results
-        .join(format!("strace-{}-{}.txt", server.id, load.id));
+/// and the counts (the server's counters come after it stops). strace writes its table to `strace-SERVER-LOAD.txt` in the results.
+fn trace(setup: &Setup, running: &Running, id: &str, load: &Workload) -> Result<Traced, String> {
+    let summary = setup.results.join(format!("strace-{id}-{}.txt", load.id));
     let length = Length::Requests(requests(load, setup.mode));
     let argv = workloads::generator(load, &setup.bins, running.port, length);
     let tracer = Tracer::attach(running.pid(), &summary)?;
@@ -199,7 +195,11 @@ fn trace(
     let measure = generated?;
     match measure.failure() {
         Some(failure) => Err(failure),
-        None => Ok((measure.requests, counts)),
+        None => Ok(Traced {
+            requests: measure.requests,
+            counts,
+            counters: None,
+        }),
     }
 }
 

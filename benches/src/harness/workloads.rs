@@ -181,10 +181,8 @@ pub fn read(child: &mut Child, said: Said) -> Result<Measure, String> {
     let json = stdout.lines().rev().find(|line| line.starts_with('{'));
     let measure = json.and_then(|json| serde_json::from_str(json).ok());
     measure.ok_or_else(|| {
-        format!(
-            "the load generator ({status}) gave no result: {}",
-            stderr.trim()
-        )
+        let said = stderr.trim();
+        format!("the load generator ({status}) gave no result: {said}")
     })
 }
 
