@@ -37,25 +37,22 @@ pub fn parse(lines: &[String]) -> Option<Counters> {
     let mut total: Option<Counters> = None;
     for counts in lines.iter().filter_map(|line| parse_line(line)) {
         let sum = total.get_or_insert_with(Counters::new);
-        counts
-            .into_iter()
-            .for_each(|(name, value)| *sum.entry(name).or_default() += value);
+        for (name, value) in counts {
+            *sum.entry(name).or_default() += value;
+        }
     }
     total
 }
 
 /// Each of [`PER_REQUEST`] divided by the requests, or `None` without runtime counters.
 pub fn per_request(counters: &Counters) -> Option<Vec<f64>> {
-    let requests = *counters
-        .get("requests")
-        .filter(|_| counters.contains_key("polls"))? as f64;
+    let runtime = counters.contains_key("polls");
+    let requests = *counters.get("requests").filter(|_| runtime)? as f64;
     let sum = |names: &[&str]| names.iter().filter_map(|n| counters.get(*n)).sum::<u64>();
-    Some(
-        PER_REQUEST
-            .iter()
-            .map(|(names, _)| sum(names) as f64 / requests)
-            .collect(),
-    )
+    let per = PER_REQUEST
+        .iter()
+        .map(|(names, _)| sum(names) as f64 / requests);
+    Some(per.collect())
 }
 
 /// One line, `LABEL: C connections, R requests[; runtime: name=value ...]`, as counts by name.
@@ -69,14 +66,12 @@ fn parse_line(line: &str) -> Option<Vec<(String, u64)>> {
         let (name, value) = pair.split_once('=')?;
         Some((name.to_string(), value.parse().ok()?))
     };
-    let served = [
+    let (connections, requests) = (
         count(connections, "connections"),
         count(requests.trim(), "requests"),
-    ];
-    served
-        .into_iter()
-        .chain(runtime.split_whitespace().map(pair))
-        .collect()
+    );
+    let runtime = runtime.split_whitespace().map(pair);
+    [connections, requests].into_iter().chain(runtime).collect()
 }
 
 #[cfg(test)]

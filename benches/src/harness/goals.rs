@@ -63,12 +63,7 @@ const SYSCALLS: &[(&str, &str, f64)] = &[
 
 /// The goals table: a row per goal and server, with the figures it was judged on.
 pub fn cells(results: &Results, tables: &[Table]) -> Cells {
-    let header = [
-        "goal",
-        "server",
-        "median ratio (spread) per workload",
-        "verdict",
-    ];
+    let header = "goal|server|median ratio (spread) per workload|verdict".split('|');
     let mut rows = Vec::new();
     let name = |id: &str| name(&results.servers, id);
     let mut row = |text: &str, server: &str, measured: String, verdict: String| {
@@ -103,12 +98,8 @@ pub fn cells(results: &Results, tables: &[Table]) -> Cells {
     for &(text, server, bound) in MEMORY {
         let memory = results.memory.iter().flatten().find(|m| m.server == server);
         if let Some(bytes) = memory.and_then(|m| m.per_connection()) {
-            row(
-                text,
-                server,
-                format!("{bytes:.0} bytes"),
-                verdict(bytes, bound),
-            );
+            let (measured, verdict) = (format!("{bytes:.0} bytes"), verdict(bytes, bound));
+            row(text, server, measured, verdict);
         }
     }
     // The syscall counts, with the floor's and tokio's beside them, read to two decimals as
@@ -124,13 +115,9 @@ pub fn cells(results: &Results, tables: &[Table]) -> Cells {
                 true => format!("{value:.2}"),
                 false => format!("{value:.2} ({})", others.join(", ")),
             };
-            row(
-                text,
-                server,
-                measured,
-                verdict((value * 100.0).round(), (bound * 100.0).round()),
-            );
+            let verdict = verdict((value * 100.0).round(), (bound * 100.0).round());
+            row(text, server, measured, verdict);
         }
     }
-    (header.map(String::from).to_vec(), rows)
+    (header.map(String::from).collect(), rows)
 }

@@ -46,15 +46,9 @@ const TEXT: &str = include_str!("report.md");
 
 /// Part `part` of [`TEXT`], with each `{name}` of `fill` filled in.
 fn text(part: &str, fill: &[(&str, &dyn Display)]) -> String {
-    let (_, text) = TEXT
-        .split_once(&format!("\n## {part}\n"))
-        .expect("report.md has the part");
-    let text = text
-        .split("\n## ")
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_string();
+    let (_, text) = TEXT.split_once(&format!("\n## {part}\n")).expect("a part");
+    let text = text.split("\n## ").next().unwrap_or_default().trim();
+    let text = text.to_string();
     let put = |text: String, (name, value): &(&str, &dyn Display)| {
         text.replace(&format!("{{{name}}}"), &value.to_string())
     };
@@ -81,13 +75,8 @@ pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
         ("busy", &BUSY_MACHINE),
     ];
     let mut out = vec![text("head", &head)];
-    out.extend(
-        results
-            .notes
-            .iter()
-            .map(|note| format!("- {note}"))
-            .reduce(|a, b| a + "\n" + &b),
-    );
+    let notes = results.notes.iter().map(|note| format!("- {note}"));
+    out.extend(notes.reduce(|a, b| a + "\n" + &b));
     let goals = goals::cells(results, tables);
     if !goals.1.is_empty() {
         out.extend([text("goals", &[]), markdown(&goals)]);
@@ -114,19 +103,18 @@ pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
             Ok([]) => out.push(missing.into()),
             Err(reason) => out.push(format!("Skipped: {reason}")),
             Ok(rows @ [first, ..]) => {
-                let (title, sources) = (
-                    memory_title(first.connections),
+                let title = memory_title(first.connections);
+                let (sources, each) = (
                     first.connections.div_ceil(PER_SOURCE),
+                    thousands(PER_SOURCE),
                 );
                 let fill: [(&str, &dyn Display); 3] = [
                     ("title", &title),
                     ("sources", &sources),
-                    ("per_source", &thousands(PER_SOURCE)),
+                    ("per_source", &each),
                 ];
-                out.extend([
-                    text(heading, &fill),
-                    markdown(&report::memory_cells(rows, &results.servers)),
-                ]);
+                let table = markdown(&report::memory_cells(rows, &results.servers));
+                out.extend([text(heading, &fill), table]);
             }
         }
     }
@@ -145,16 +133,13 @@ pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
     if !plots.is_empty() {
         let plots = plots
             .iter()
-            .map(|(file, caption)| format!("![{caption}](plots/{file})"));
+            .map(|(file, title)| format!("![{title}](plots/{file})"));
         out.extend([
             "### Plots".to_string(),
             plots.collect::<Vec<_>>().join("\n\n"),
         ]);
     }
-    let failed = results
-        .failures()
-        .into_iter()
-        .map(|failure| format!("- {failure}"));
+    let failed = results.failures().into_iter().map(|f| format!("- {f}"));
     let failed = failed.reduce(|a, b| a + "\n" + &b);
     out.push("### Failed runs".into());
     out.push(failed.unwrap_or("None: every answer of every run was right.".into()));

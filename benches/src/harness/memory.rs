@@ -50,12 +50,8 @@ pub const PER_SOURCE: usize = 10_000;
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The servers measured.
-const SERVERS: [&str; 4] = [
-    "zenio-coroutine",
-    "zenio-callback",
-    "tokio-current-thread",
-    "floor",
-];
+#[rustfmt::skip]
+const SERVERS: [&str; 4] = ["zenio-coroutine", "zenio-callback", "tokio-current-thread", "floor"];
 
 /// The memory measurement or the C100K run: a row per server, or why it was skipped.
 pub type Held = Result<Vec<Memory>, String>;
@@ -94,18 +90,18 @@ pub fn measure_all(setup: &Setup, servers: &[Server], n: usize, notes: &mut Vec<
         return Ok(Vec::new());
     }
     let connections = room_for(n, notes);
-    let connections =
-        connections.inspect_err(|why| eprintln!("compare: {n} connections skipped: {why}"))?;
+    let skipped = |why: &String| eprintln!("compare: {n} connections skipped: {why}");
+    let connections = connections.inspect_err(skipped)?;
     Ok(chosen
         .iter()
-        .map(|server| measure(setup, server, connections))
+        .map(|s| measure(setup, s, connections))
         .collect())
 }
 
 /// Makes room for `connections` open sockets and some spare: raises the soft `RLIMIT_NOFILE`
 /// to the hard limit, and the hard limit too if it is lower and we are allowed to; fails
 /// with the reason if not.
-pub fn raise_fd_limit(connections: usize) -> Result<(), String> {
+fn raise_fd_limit(connections: usize) -> Result<(), String> {
     let needed = connections as u64 + 256;
     let mut limit = getrlimit(Resource::Nofile);
     let hard = limit.maximum.unwrap_or(u64::MAX);
@@ -131,9 +127,8 @@ fn room_for(wanted: usize, notes: &mut Vec<String>) -> Result<usize, String> {
         return Err(reason);
     }
     raise_fd_limit(fit)?;
-    notes.push(format!(
-        "{reason}; so {fit} connections were held instead of {wanted}"
-    ));
+    let note = format!("{reason}; so {fit} connections were held instead of {wanted}");
+    notes.push(note);
     Ok(fit)
 }
 

@@ -158,23 +158,19 @@ pub fn build_release() -> Result<PathBuf, String> {
     eprintln!("compare: building the release binaries");
     let args = "build --release -p zenio-servers -p zenio-benches --bins";
     let mut build = Command::new(&cargo);
-    let status = build
-        .args(args.split(' '))
-        .current_dir(workspace_root())
-        .status();
+    let status = build.args(args.split(' ')).current_dir(workspace_root());
+    let status = status.status();
     match status.map_err(|e| format!("cannot run {cargo}: {e}"))? {
         status if !status.success() => return Err(format!("`{cargo} {args}` failed ({status})")),
         _ => {}
     }
     let exe = std::env::current_exe().map_err(|e| format!("where am I? {e}"))?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("this bench is not in <target>/release/deps")?;
-    let built = dir.join("zen-server").is_file();
-    built
-        .then(|| dir.to_path_buf())
-        .ok_or_else(|| format!("zen-server was not built in {}", dir.display()))
+    let dir = exe.parent().and_then(Path::parent);
+    let dir = dir.ok_or("this bench is not in <target>/release/deps")?;
+    if !dir.join("zen-server").is_file() {
+        return Err(format!("zen-server was not built in {}", dir.display()));
+    }
+    Ok(dir.to_path_buf())
 }
 
 /// Runs the comparison `setup` describes and reports it. Returns whether every run
@@ -229,24 +225,15 @@ fn reread(json: &Path) -> Result<Results, String> {
 pub fn report(results: &Results) -> Result<bool, String> {
     let (setup, tables) = (&results.setup, report::tables(results));
     let json = setup.results.join("compare.json");
-    write(
-        &json,
-        &serde_json::to_string_pretty(results).expect("the results serialize"),
-    )?;
+    write(&json, &serde_json::to_string_pretty(results).expect("JSON"))?;
     let docs = setup.docs.as_ref().map(|root| root.join("docs"));
-    let plots = plots::draw(
-        results,
-        &tables,
-        &docs.unwrap_or(setup.results.clone()).join("plots"),
-    )?;
+    let plots = docs.unwrap_or(setup.results.clone()).join("plots");
+    let plots = plots::draw(results, &tables, &plots)?;
     let section = markdown::section(results, &tables, &plots);
     let markdown = setup.results.join("benchmarks-section.md");
     write(&markdown, &section)?;
-    println!(
-        "\n{section}\ncompare: every run is in {}, the report in {}",
-        json.display(),
-        markdown.display()
-    );
+    let (json, markdown) = (json.display(), markdown.display());
+    println!("\n{section}\ncompare: every run is in {json}, the report in {markdown}");
     if let Some(root) = &setup.docs {
         markdown::write(root, &section)?;
         println!("compare: rewrote the harness section of docs/benchmarks.md and docs/plots/");
@@ -256,9 +243,7 @@ pub fn report(results: &Results) -> Result<bool, String> {
         println!("compare: every answer of every run was right");
     } else {
         eprintln!("\ncompare: {} FAILED RUNS:", failures.len());
-        failures
-            .iter()
-            .for_each(|failure| eprintln!("  FAILED {failure}"));
+        failures.iter().for_each(|f| eprintln!("  FAILED {f}"));
     }
     Ok(failures.is_empty())
 }

@@ -91,10 +91,8 @@ impl Setup {
             (_, true) => (Mode::Quick, 2.0, 3),
             _ => (Mode::Full, 5.0, 3),
         };
-        let (seconds, rounds) = (
-            options.duration.unwrap_or(seconds),
-            options.rounds.unwrap_or(least),
-        );
+        let seconds = options.duration.unwrap_or(seconds);
+        let rounds = options.rounds.unwrap_or(least);
         let mut notes = Vec::new();
         if rounds < least && least == 3 {
             let note = format!("--rounds {rounds} raised to 3: a median needs at least 3 pairs");
@@ -102,16 +100,11 @@ impl Setup {
         }
         let rounds = rounds.max(least);
         let pinned = pinning();
-        notes.extend(
-            pinned
-                .clone()
-                .err()
-                .map(|why| format!("single-core group runs UNPINNED: {why}")),
-        );
-        let args: Vec<String> = std::env::args()
-            .skip(1)
-            .filter(|a| a != "--bench")
-            .collect();
+        if let Err(why) = &pinned {
+            notes.push(format!("single-core group runs UNPINNED: {why}"));
+        }
+        let args = std::env::args().skip(1).filter(|a| a != "--bench");
+        let args: Vec<String> = args.collect();
         let mut command = "cargo bench -p zenio-benches --bench compare".to_string();
         if !args.is_empty() {
             command += &format!(" -- {}", args.join(" "));
@@ -137,11 +130,8 @@ impl Setup {
     pub fn pin(&self, group: Group, core: u8, argv: &[String]) -> Vec<String> {
         let pinned = self.pinned.is_ok() && group == Group::SingleCore;
         let taskset = ["taskset".into(), "-c".into(), core.to_string()];
-        taskset
-            .into_iter()
-            .filter(|_| pinned)
-            .chain(argv.iter().cloned())
-            .collect()
+        let skip = if pinned { 0 } else { taskset.len() };
+        [&taskset[skip..], argv].concat()
     }
 
     /// Whether `--only` lets `ids` run (any of them contains the filter).
@@ -165,9 +155,8 @@ fn pinning() -> Result<(), String> {
     }
     let pins = Command::new("taskset").args(["-c", "1", "true"]).status();
     let missing = "`taskset` is missing or cannot pin (apt-get install util-linux)";
-    pins.is_ok_and(|s| s.success())
-        .then_some(())
-        .ok_or(missing.into())
+    let pinned = pins.is_ok_and(|s| s.success());
+    pinned.then_some(()).ok_or(missing.into())
 }
 
 /// Where and when a comparison ran.
@@ -185,9 +174,7 @@ impl Machine {
     /// Asks the machine; `root` is the repository, for the commit.
     pub fn describe(root: &std::path::Path) -> Self {
         let lscpu = output("lscpu", &[]);
-        let model = lscpu
-            .lines()
-            .find_map(|line| line.strip_prefix("Model name:"));
+        let model = lscpu.lines().find_map(|l| l.strip_prefix("Model name:"));
         let (model, root) = (model.unwrap_or("unknown").trim(), root.to_string_lossy());
         let mut commit = output("git", &["-C", &root, "rev-parse", "--short", "HEAD"]);
         if !output("git", &["-C", &root, "status", "--porcelain"]).is_empty() {
@@ -205,11 +192,7 @@ impl Machine {
 
 /// A command's stdout, trimmed; empty if it could not run.
 fn output(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .map(|out| out.stdout);
-    String::from_utf8_lossy(&out.unwrap_or_default())
-        .trim()
-        .to_string()
+    let out = Command::new(program).args(args).output();
+    let out = out.map(|out| out.stdout).unwrap_or_default();
+    String::from_utf8_lossy(&out).trim().to_string()
 }

@@ -58,100 +58,64 @@ pub fn draw(results: &Results, tables: &[Table], dir: &Path) -> Result<Vec<Plot>
         written.push((file.clone(), title));
         super::write(&dir.join(file), &svg)
     };
+    let servers = &results.servers;
     for group in Group::ALL.map(Group::id) {
         let mine: Vec<&Table> = tables.iter().filter(|t| t.group.id() == group).collect();
-        let zen: Vec<&&Table> = mine
-            .iter()
-            .filter(|t| t.workload.is_zen_keepalive())
-            .collect();
+        let zen = mine.iter().filter(|t| t.workload.is_zen_keepalive());
+        let zen: Vec<&&Table> = zen.collect();
         if let Some(first) = zen.first() {
-            let rps = |s| {
-                series(
-                    s,
-                    zen.iter()
-                        .map(|t| t.median(&s.id, RPS).map(Spread::exact))
-                        .collect(),
-                )
-            };
-            let lines = first.servers.iter().map(|s| rps(s)).collect();
-            let groups = zen
-                .iter()
-                .map(|t| format!("C = {}", t.workload.connections))
-                .collect();
+            let rps = |t: &&&Table, id| t.median(id, RPS).map(Spread::exact);
+            let rps = |id| zen.iter().map(|t| rps(t, id)).collect();
+            let lines = first.servers.iter().map(|s| series(s, rps(&s.id)));
+            let lines = lines.collect();
+            let connections = |t: &&&Table| format!("C = {}", t.workload.connections);
+            let groups = zen.iter().map(connections);
             let title = format!("Throughput against connection count, zen keep-alive ({group})");
             let (file, y) = (format!("throughput-{group}.svg"), "requests per second");
-            plot(file, title, y, Lines, groups, lines)?;
+            plot(file, title, y, Lines, groups.collect(), lines)?;
         }
         // asyncio's rows (5 to 6 times tokio) would flatten every other bar: they are in the tables.
         let ran = |s: &&Server| mine.iter().any(|t| t.servers.iter().any(|r| r.id == s.id));
-        let shown = results
-            .servers
-            .iter()
-            .filter(|s| s.role != Role::Reference)
-            .filter(ran);
+        let shown = servers.iter().filter(|s| s.role != Role::Reference);
+        let shown = shown.filter(ran);
         let vs = |t: &Table, id: &str| match t.baseline? {
             base if base == id => Some(Spread::exact(1.0)),
             base => t.ratio(id, base, CPU),
         };
-        let bars = shown
-            .map(|s| series(s, mine.iter().map(|t| vs(t, &s.id)).collect()))
-            .collect();
+        let bars = shown.map(|s| series(s, mine.iter().map(|t| vs(t, &s.id)).collect()));
         let groups = mine.iter().map(|t| t.workload.id.clone()).collect();
         let title = format!("CPU per request, ratio to the baseline, per workload ({group})");
         let (file, y) = (format!("cpu-{group}.svg"), "ratio to the baseline");
-        plot(file, title, y, Ratios, groups, bars)?;
+        plot(file, title, y, Ratios, groups, bars.collect())?;
     }
     let latency = ["zen-c100", "hello-close-c16", "c10k"];
     let single = tables.iter().filter(|t| t.group == Group::SingleCore);
     for table in single.filter(|t| latency.contains(&&*t.workload.id)) {
-        let percentiles = |id| {
-            LATENCY
-                .iter()
-                .map(|f| table.median(id, *f).map(Spread::exact))
-                .collect()
-        };
-        let lines = table
-            .servers
-            .iter()
-            .map(|s| series(s, percentiles(&s.id)))
-            .collect();
+        let median = |id, f| table.median(id, f).map(Spread::exact);
+        let percentiles = |id| LATENCY.map(|f| median(id, f)).to_vec();
+        let lines = table.servers.iter().map(|s| series(s, percentiles(&s.id)));
         let groups = ["p50", "p99", "p99.9"].map(String::from).to_vec();
         let title = format!(
             "Latency percentiles, {} (single core)",
             table.workload.title
         );
         let (file, y) = (format!("latency-{}.svg", table.workload.id), "microseconds");
-        plot(file, title, y, LogLines, groups, lines)?;
+        plot(file, title, y, LogLines, groups, lines.collect())?;
     }
     let rows = results.syscalls.as_deref().unwrap_or_default();
     let loads = syscall_loads(rows);
     let total = |s: &Server, load: &Workload| total(rows, &s.id, &load.id).map(Spread::exact);
-    let counted = results
-        .servers
-        .iter()
-        .filter(|s| rows.iter().any(|r| r.server == s.id));
+    let counted = |s: &&Server| rows.iter().any(|r| r.server == s.id);
+    let counted = servers.iter().filter(counted);
     let bars = counted.map(|s| series(s, loads.iter().map(|(load, _)| total(s, load)).collect()));
-    let bars = bars.collect();
-    let groups = loads
-        .iter()
-        .map(|(w, _)| w.id.trim_start_matches("syscalls-").into())
-        .collect();
+    let groups = loads.iter().map(|(w, _)| w.id.replace("syscalls-", ""));
     let title = "Syscalls per request, per server, for each load (under strace)".into();
-    plot(
-        "syscalls.svg".into(),
-        title,
-        "syscalls per request",
-        Bars,
-        groups,
-        bars,
-    )?;
+    let (file, y) = ("syscalls.svg".into(), "syscalls per request");
+    plot(file, title, y, Bars, groups.collect(), bars.collect())?;
     let memory = |s: &Server| results.memory.iter().flatten().find(|m| m.server == s.id);
     let bytes = |s| Some(Spread::exact(memory(s)?.per_connection()?));
-    let bars = results
-        .servers
-        .iter()
-        .filter(|s| memory(s).is_some())
-        .map(|s| series(s, vec![bytes(s)]));
+    let measured = servers.iter().filter(|s| memory(s).is_some());
+    let bars = measured.map(|s| series(s, vec![bytes(s)]));
     let (groups, bars) = (vec!["10,000 idle zen connections".into()], bars.collect());
     let title = "RSS per idle connection, bytes (10,000 idle zen connections)".into();
     plot("memory.svg".into(), title, "bytes", Bars, groups, bars)?;
@@ -236,10 +200,8 @@ fn svg(
     }
     // The series: in each group a bar with its whisker, or a dot on a line; and the legend.
     for (j, (name, colour, values)) in series.iter().enumerate() {
-        let points = values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| Some((i, (*s)?)));
+        let points = values.iter().enumerate();
+        let points = points.filter_map(|(i, s)| Some((i, (*s)?)));
         let mut line = Vec::new();
         for (i, s) in points {
             let (at, high, low) = (x(i), y(s.median), y(s.min));
@@ -287,15 +249,10 @@ fn ticks(low: f64, high: f64, log: bool) -> Vec<f64> {
     }
     let (rough, steps) = (high / 6.0, [1.0, 2.0, 5.0, 10.0]);
     let power = 10f64.powf(rough.log10().floor());
-    let step = steps
-        .map(|m| m * power)
-        .into_iter()
-        .find(|s| *s >= rough)
-        .unwrap_or(rough);
-    (0..)
-        .map(|i| i as f64 * step)
-        .take_while(|v| *v <= high)
-        .collect()
+    let step = steps.map(|m| m * power).into_iter().find(|s| *s >= rough);
+    let step = step.unwrap_or(rough);
+    let ticks = (0..).map(|i| i as f64 * step);
+    ticks.take_while(|v| *v <= high).collect()
 }
 
 /// A tick's label: `150k`, `2500`, `1.2`.

@@ -77,11 +77,9 @@ impl Table<'_> {
         let base = self.baseline.map_or("baseline".into(), name);
         let mut header = vec!["server".into(), format!("CPU/req ÷ {base}")];
         header.extend(["user CPU/req ÷ same", "req/s ÷ same"].map(String::from));
-        header.extend(
-            self.others
-                .iter()
-                .map(|id| format!("CPU/req ÷ {}", name(id))),
-        );
+        let others = self.others.iter();
+        let others = others.map(|id| format!("CPU/req ÷ {}", name(id)));
+        header.extend(others);
         header.extend(COLUMNS.iter().map(|column| column.0.to_string()));
         header.push("notes".into());
         let row = |server: &&Server| {
@@ -111,17 +109,10 @@ impl Table<'_> {
 
     /// What `server`'s row must warn about: failed runs, a saturated generator, a busy machine.
     fn notes(&self, server: &str) -> String {
-        let mine: Vec<&Run> = self
-            .runs
-            .iter()
-            .copied()
-            .filter(|r| r.server == server)
-            .collect();
-        let flagged = |flag| {
-            mine.iter()
-                .filter(|r| r.flags.iter().any(|f| f.contains(flag)))
-                .count()
-        };
+        let mine = self.runs.iter().filter(|r| r.server == server);
+        let mine: Vec<&&Run> = mine.collect();
+        let has = |run: &&&Run, flag| run.flags.iter().any(|f| f.contains(flag));
+        let flagged = |flag| mine.iter().filter(|r| has(r, flag)).count();
         let failed = mine.iter().filter(|run| run.failure.is_some()).count();
         let notes = [
             ("", failed, " runs FAILED"),
@@ -141,20 +132,16 @@ impl Table<'_> {
 /// request also to the floor and to tokio multi_thread.
 pub fn tables(results: &Results) -> Vec<Table<'_>> {
     let mut tables = Vec::new();
-    for (workload, group) in results
-        .workloads
-        .iter()
-        .flat_map(|w| Group::ALL.map(|g| (w, g)))
-    {
+    let workloads = results.workloads.iter();
+    let cells = workloads.flat_map(|w| Group::ALL.map(|g| (w, g)));
+    for (workload, group) in cells {
         let ran = |r: &&Run| r.group == group && r.workload == workload.id;
         let runs: Vec<&Run> = results.runs.iter().filter(ran).collect();
         let served = |s: &&Server| s.group == group && runs.iter().any(|r| r.server == s.id);
         let servers: Vec<&Server> = results.servers.iter().filter(served).collect();
         let with_role = |role| servers.iter().find(|s| s.role == role).map(|s| &*s.id);
-        let multi = servers
-            .iter()
-            .find(|s| s.id == "tokio-multi-thread-2")
-            .map(|s| &*s.id);
+        let multi = servers.iter().find(|s| s.id == "tokio-multi-thread-2");
+        let multi = multi.map(|s| &*s.id);
         let (baseline, others) = (with_role(Role::Baseline), [with_role(Role::Floor), multi]);
         let others = others.into_iter().flatten().collect();
         let table = Table {
@@ -236,20 +223,21 @@ pub fn syscall_loads(rows: &[Syscalls]) -> Vec<(Workload, Vec<&Syscalls>)> {
 /// to tokio `current_thread`'s, each syscall by name, and zenio's runtime counters per
 /// request.
 pub fn syscall_cells(rows: &[&Syscalls], servers: &[Server]) -> Cells {
-    let counted: Vec<(&str, &Traced)> = rows
+    let counted = rows
         .iter()
-        .filter_map(|r| Some((r.server.as_str(), r.traced.as_ref().ok()?)))
-        .collect();
+        .filter_map(|r| Some((&*r.server, r.traced.as_ref().ok()?)));
+    let counted: Vec<(&str, &Traced)> = counted.collect();
     // The syscalls with a column, in alphabetical order, as strace's `-S name` sorts them.
     let counts = counted.iter().flat_map(|(_, traced)| &traced.counts);
     let mut columns: Vec<&str> = counts.map(|count| count.name.as_str()).collect();
     columns.sort();
     columns.dedup();
-    columns.retain(|name| {
+    let frequent = |name: &&str| {
         counted
             .iter()
             .any(|(_, t)| t.per_request(name) >= OWN_COLUMN)
-    });
+    };
+    columns.retain(frequent);
     let base = counted.iter().find(|(server, _)| *server == BASELINE);
     let base = base.map(|(_, traced)| traced.total_per_request());
     let mut header = vec![
@@ -273,17 +261,12 @@ pub fn syscall_cells(rows: &[&Syscalls], servers: &[Server]) -> Cells {
             }
         };
         let total = traced.total_per_request();
-        let shown: f64 = columns
-            .iter()
-            .map(|syscall| traced.per_request(syscall))
-            .sum();
+        let per = columns.iter().map(|syscall| traced.per_request(syscall));
+        let per: Vec<f64> = per.collect();
+        let shown: f64 = per.iter().sum();
         cells.push(format!("{total:.2}"));
         cells.push(base.map_or("–".into(), |base| format!("{:.2}", total / base)));
-        cells.extend(
-            columns
-                .iter()
-                .map(|syscall| format!("{:.2}", traced.per_request(syscall))),
-        );
+        cells.extend(per.iter().map(|per| format!("{per:.2}")));
         cells.push(format!("{:.2}", (total - shown).max(0.0)));
         let runtime = traced.counters.as_ref().and_then(per_request);
         let runtime = runtime.map(|per| per.iter().map(|v| format!("{v:.2}")).collect());

@@ -151,9 +151,7 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
         round,
         ..Run::default()
     };
-    let argv = server
-        .command(workload.kind.proto())
-        .expect("servers serve their workloads");
+    let argv = server.command(workload.kind.proto()).expect("its protocol");
     let argv = setup.pin(group, 0, argv);
     let extra: &[&str] = match server.zenio && workload.connections > 5000 {
         true => &["--max-conns", "20000"],
@@ -180,8 +178,8 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
             let (other, generator) = (measure.other_cpu, measure.generator_cpu);
             if other > BUSY_MACHINE {
                 let busy = "of a core went to other processes or was stolen";
-                run.flags
-                    .push(format!("the machine was busy: {other:.2} {busy}"));
+                let note = format!("the machine was busy: {other:.2} {busy}");
+                run.flags.push(note);
             }
             if generator > SATURATED {
                 let note = format!("load generator saturated ({generator:.2} of a core)");
@@ -222,14 +220,10 @@ fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     let mut measure = workloads::read(&mut child, said)?;
     // The server's CPU over the generator's measurement window.
     let (user, system) = server_end.ok_or("the server died during the run")?;
-    let window = ended
-        .checked_sub(Duration::from_secs_f64(measure.seconds))
-        .unwrap_or(started);
-    let before = samples
-        .iter()
-        .rev()
-        .find(|(at, _)| *at <= window)
-        .or(samples.first());
+    let window = ended.checked_sub(Duration::from_secs_f64(measure.seconds));
+    let window = window.unwrap_or(started);
+    let before = samples.iter().rev().find(|(at, _)| *at <= window);
+    let before = before.or(samples.first());
     let (_, (user_before, system_before)) = before.ok_or("the server's CPU could not be read")?;
     let user_s = user.saturating_sub(*user_before) as f64 / hz();
     let system_s = system.saturating_sub(*system_before) as f64 / hz();
@@ -237,9 +231,7 @@ fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     // Everything else the machine did meanwhile: other processes, and time the hypervisor
     // stole. Over the generator's whole life (connection setup included), in cores.
     let wall = (ended - started).as_secs_f64();
-    let busy = busy_after
-        .unwrap_or_default()
-        .saturating_sub(busy_before.unwrap_or_default());
+    let busy = busy_after.saturating_sub(busy_before);
     let (first_user, first_system) = samples.first().map_or((0, 0), |s| s.1);
     let server = (user + system).saturating_sub(first_user + first_system);
     measure.other_cpu =

@@ -54,14 +54,15 @@ pub fn cells<'a>(setup: &Setup, servers: &'a [Server], workloads: &'a [Workload]
     for workload in workloads {
         for group in Group::ALL {
             let chosen = |s: &Server| setup.selected(&[&s.id, &workload.id]);
-            let members: Vec<&Server> = servers
-                .iter()
-                .filter(|s| s.group == group && s.command(workload.kind.proto()).is_some())
-                .filter(|s| workload.only.is_empty() || workload.only.contains(&s.id))
-                .filter(|s| setup.mode != Mode::Smoke || SMOKE.contains(&s.id.as_str()))
-                // --only picks servers or workloads; the baseline stays, for the ratios.
-                .filter(|s| s.role == Role::Baseline || chosen(s))
-                .collect();
+            let serves =
+                |s: &Server| s.group == group && s.command(workload.kind.proto()).is_some();
+            let only = |s: &Server| workload.only.is_empty() || workload.only.contains(&s.id);
+            let smoke = |s: &Server| setup.mode != Mode::Smoke || SMOKE.contains(&&*s.id);
+            // --only picks servers or workloads; the baseline stays, for the ratios.
+            let kept = |s: &&Server| {
+                serves(s) && only(s) && smoke(s) && (s.role == Role::Baseline || chosen(s))
+            };
+            let members: Vec<&Server> = servers.iter().filter(kept).collect();
             if members
                 .iter()
                 .any(|s| s.role != Role::Baseline || chosen(s))
@@ -115,10 +116,8 @@ fn undisturbed(setup: &Setup, server: &Server, workload: &Workload, round: usize
             eprintln!("(waited {seconds:.0} s for other work on the machine to stop{not})");
         }
         let mut run = run::run(setup, server, workload, round);
-        let disturbed = run
-            .measure
-            .as_ref()
-            .is_some_and(|m| m.other_cpu > BUSY_MACHINE);
+        let other = run.measure.as_ref().map(|m| m.other_cpu);
+        let disturbed = other.is_some_and(|other| other > BUSY_MACHINE);
         if !disturbed || attempt == RETRIES {
             if attempt > 0 {
                 let times = attempt + 1;
@@ -136,23 +135,14 @@ fn undisturbed(setup: &Setup, server: &Server, workload: &Workload, round: usize
 /// Waits (at most [`PATIENCE`]) until two looks in a row find the machine quiet, while nothing
 /// of ours runs. Returns whether the machine did become quiet.
 fn wait_for_quiet() -> bool {
-    let start = Instant::now();
-    let mut quiet_looks = 0;
-    while quiet_looks < 2 {
-        if start.elapsed() > PATIENCE {
-            return false;
-        }
-        let (Some(before), at) = (busy_ticks(), Instant::now()) else {
-            return true;
-        };
+    let (start, mut quiet_looks) = (Instant::now(), 0);
+    while quiet_looks < 2 && start.elapsed() < PATIENCE {
+        let (before, at) = (busy_ticks(), Instant::now());
         thread::sleep(LOOK);
-        let Some(after) = busy_ticks() else {
-            return true;
-        };
-        let cores = after.saturating_sub(before) as f64 / hz() / at.elapsed().as_secs_f64();
+        let cores = busy_ticks().saturating_sub(before) as f64 / hz() / at.elapsed().as_secs_f64();
         quiet_looks = if cores < QUIET { quiet_looks + 1 } else { 0 };
     }
-    true
+    quiet_looks == 2
 }
 
 /// One line about a finished run, for stderr.

@@ -136,10 +136,8 @@ pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
     let argv = |line: &str| {
         let mut argv: Vec<String> = line.split(' ').map(String::from).collect();
         let script = argv[0].ends_with(".py");
-        argv[0] = if script { &peers } else { bins }
-            .join(&argv[0])
-            .to_string_lossy()
-            .into();
+        let dir = if script { &peers } else { bins };
+        argv[0] = dir.join(&argv[0]).to_string_lossy().into();
         if script {
             argv.insert(0, "python3".into());
         }
@@ -149,9 +147,8 @@ pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
     for (id, name, group, role, colour, zen, hello) in rows {
         let zenio = zen.starts_with("zen-server") || hello.starts_with("hello-server");
         let runs = |line: &String| !line.is_empty() && (python || !line.contains(".py"));
-        let commands = [(Proto::Zen, zen), (Proto::Hello, hello)]
-            .into_iter()
-            .filter(|(_, line)| runs(line));
+        let commands = [(Proto::Zen, zen), (Proto::Hello, hello)].into_iter();
+        let commands = commands.filter(|(_, line)| runs(line));
         let commands: Vec<_> = commands.map(|(proto, line)| (proto, argv(&line))).collect();
         if !commands.is_empty() {
             servers.push(Server {

@@ -78,18 +78,13 @@ pub fn median(runs: &[&Run], server: &str, figure: Figure) -> Option<f64> {
 
 /// The median over rounds of `server`'s `figure` over `against`'s, pair by pair.
 pub fn ratio(runs: &[&Run], server: &str, against: &str, figure: Figure) -> Option<Spread> {
-    let ratios = runs
-        .iter()
-        .filter(|run| run.server == server)
-        .filter_map(|run| {
-            let mine = figure(run.ok()?)?;
-            let pair = runs
-                .iter()
-                .find(|other| other.server == against && other.round == run.round)?;
-            let theirs = figure(pair.ok()?)?;
-            (theirs > 0.0).then(|| mine / theirs)
-        });
-    Spread::of(ratios.collect())
+    let pair = |run: &Run| {
+        let paired = |other: &&&Run| other.server == against && other.round == run.round;
+        let (mine, theirs) = (figure(run.ok()?)?, figure(runs.iter().find(paired)?.ok()?)?);
+        (theirs > 0.0).then(|| mine / theirs)
+    };
+    let mine = runs.iter().filter(|run| run.server == server);
+    Spread::of(mine.filter_map(|run| pair(run)).collect())
 }
 
 #[cfg(test)]

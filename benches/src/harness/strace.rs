@@ -45,25 +45,18 @@ impl Tracer {
     /// once strace says every thread is attached.
     pub fn attach(pid: u32, output: &Path) -> Result<Self, String> {
         let mut strace = Command::new("strace");
-        strace
+        let strace = strace
             .args(["-c", "-f", "-p", &pid.to_string(), "-o"])
             .arg(output);
-        let spawned = strace
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn();
+        let strace = strace.stdin(Stdio::null()).stdout(Stdio::null());
+        let spawned = strace.stderr(Stdio::piped()).spawn();
         let mut child = spawned.map_err(|error| format!("cannot start strace: {error}"))?;
         // Read stderr on a thread (to the end, so that the pipe never fills), and pass on
         // each line until the one that says strace is attached.
         let (said, heard) = mpsc::channel();
         let stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
-        thread::spawn(move || {
-            stderr
-                .lines()
-                .map_while(Result::ok)
-                .for_each(|line| drop(said.send(line)))
-        });
+        let lines = stderr.lines().map_while(Result::ok);
+        thread::spawn(move || lines.for_each(|line| drop(said.send(line))));
         let mut lines = Vec::new();
         while let Ok(line) = heard.recv_timeout(ATTACH_TIMEOUT) {
             if line.contains("attached") {
@@ -85,9 +78,8 @@ impl Tracer {
     pub fn detach(mut self) -> Result<Vec<Count>, String> {
         let pid = Pid::from_raw(self.child.id() as i32).expect("a child's pid is positive");
         kill_process(pid, Signal::INT).map_err(|e| format!("kill(strace, SIGINT): {e}"))?;
-        self.child
-            .wait()
-            .map_err(|error| format!("waiting for strace: {error}"))?;
+        let waited = self.child.wait();
+        waited.map_err(|error| format!("waiting for strace: {error}"))?;
         let text = std::fs::read_to_string(&self.output);
         parse(&text.map_err(|e| format!("{}: {e}", self.output.display()))?)
     }

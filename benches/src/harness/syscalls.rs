@@ -94,9 +94,8 @@ impl Traced {
 
 /// Every syscall per request of `server` under load `load` (its id), if it was counted.
 pub fn total(rows: &[Syscalls], server: &str, load: &str) -> Option<f64> {
-    let row = rows
-        .iter()
-        .find(|r| r.server == server && r.workload == load)?;
+    let row = |r: &&Syscalls| r.server == server && r.workload == load;
+    let row = rows.iter().find(row)?;
     Some(row.traced.as_ref().ok()?.total_per_request())
 }
 
@@ -125,10 +124,8 @@ fn requests(load: &Workload, mode: Mode) -> u64 {
 /// in smoke mode only when `--only` names them. `Err` with the reason when strace is not
 /// installed.
 pub fn measure_all(setup: &Setup, servers: &[Server]) -> Result<Vec<Syscalls>, String> {
-    let named = setup
-        .only
-        .as_ref()
-        .is_some_and(|only| "syscalls".contains(&**only));
+    let only = setup.only.as_deref();
+    let named = only.is_some_and(|only| "syscalls".contains(only));
     if setup.mode == Mode::Smoke && !named {
         return Ok(Vec::new());
     }
@@ -141,14 +138,12 @@ pub fn measure_all(setup: &Setup, servers: &[Server]) -> Result<Vec<Syscalls>, S
     for workload in &workloads() {
         // --only picks servers or loads; the baseline stays, for the ratios.
         let chosen = |s: &Server| setup.selected(&[&s.id, &workload.id, "syscalls"]);
-        let serving = traced
-            .iter()
-            .filter(|s| s.command(workload.kind.proto()).is_some());
+        let serves = |s: &&&Server| s.command(workload.kind.proto()).is_some();
+        let serving = traced.iter().filter(serves);
         let serving: Vec<&Server> = serving.copied().collect();
         if serving.iter().any(|s| chosen(s)) {
-            let counted = serving
-                .iter()
-                .filter(|s| s.role == Role::Baseline || chosen(s));
+            let counted = |s: &&&Server| s.role == Role::Baseline || chosen(s);
+            let counted = serving.iter().filter(counted);
             all.extend(counted.map(|server| measure(setup, server, workload)));
         }
     }
@@ -157,9 +152,7 @@ pub fn measure_all(setup: &Setup, servers: &[Server]) -> Result<Vec<Syscalls>, S
 
 /// Steps 1 to 5 for one server under one load.
 fn measure(setup: &Setup, server: &Server, load: &Workload) -> Syscalls {
-    let argv = server
-        .command(load.kind.proto())
-        .expect("servers of the load's protocol");
+    let argv = server.command(load.kind.proto()).expect("its protocol");
     let traced = Running::start(&setup.pin(server.group, 0, argv), &[]).and_then(|running| {
         let traced = trace(setup, &running, &server.id, load);
         let (_, said) = running.stop();

@@ -103,50 +103,37 @@ impl Workload {
     }
 }
 
+/// Every workload, in the order they run: id, title, kind, connections, pipeline, and the
+/// modes it runs in (smoke, quick, full; smoke mode has every kind at C = 1 and 10 only).
+#[rustfmt::skip]
+const WORKLOADS: [(&str, &str, Kind, usize, usize, &str); 10] = [
+    ("zen-c1", "zen keep-alive, C = 1", Kind::Zen, 1, 1, "smoke quick full"),
+    ("zen-c10", "zen keep-alive, C = 10", Kind::Zen, 10, 1, "smoke quick full"),
+    ("zen-c100", "zen keep-alive, C = 100", Kind::Zen, 100, 1, "quick full"),
+    ("zen-c1000", "zen keep-alive, C = 1000", Kind::Zen, 1000, 1, "quick full"),
+    ("zen-pipelined-c10-k16", "zen pipelined, C = 10, K = 16", Kind::Zen, 10, 16, "smoke quick full"),
+    ("hello-keepalive-c10", "hello keep-alive, C = 10", Kind::Hello, 10, 1, "smoke"),
+    ("hello-keepalive-c100", "hello keep-alive, C = 100", Kind::Hello, 100, 1, "quick full"),
+    ("hello-close-c10", "hello connection per request, C = 10", Kind::HelloClose, 10, 1, "smoke"),
+    ("hello-close-c16", "hello connection per request, C = 16", Kind::HelloClose, 16, 1, "quick full"),
+    ("c10k", "C10K: zen keep-alive, C = 10,000", Kind::Zen, 10_000, 1, "full"),
+];
+
 /// The workloads of `mode`, in the order they run.
 pub fn workloads(mode: Mode) -> Vec<Workload> {
-    let zen = |(c, k): (usize, usize)| {
-        let (id, title) = (format!("zen-c{c}"), format!("zen keep-alive, C = {c}"));
-        let pipelined = (
-            format!("zen-pipelined-c{c}-k{k}"),
-            format!("zen pipelined, C = {c}, K = {k}"),
-        );
-        let (id, title) = if k == 1 { (id, title) } else { pipelined };
-        Workload::new(id, title, Kind::Zen, c, k)
-    };
-    let hello = |(c, kind): (usize, Kind)| {
-        let (id, title) = match kind {
-            Kind::Hello => ("keepalive", "keep-alive"),
-            _ => ("close", "connection per request"),
-        };
-        let (id, title) = (
-            format!("hello-{id}-c{c}"),
-            format!("hello {title}, C = {c}"),
-        );
-        Workload::new(id, title, kind, c, 1)
-    };
-    // Smoke mode has every kind of workload, at C = 1 and 10 only.
-    let (zens, hellos) = match mode {
-        Mode::Smoke => (&[(1, 1), (10, 1), (10, 16)][..], [10, 10]),
-        _ => (
-            &[(1, 1), (10, 1), (100, 1), (1000, 1), (10, 16)][..],
-            [100, 16],
-        ),
-    };
-    let hellos = [(hellos[0], Kind::Hello), (hellos[1], Kind::HelloClose)];
-    let mut all: Vec<Workload> = zens
+    let mode = serde_json::to_value(mode).expect("a mode serializes");
+    let chosen = WORKLOADS
         .iter()
-        .copied()
-        .map(zen)
-        .chain(hellos.map(hello))
-        .collect();
-    if mode == Mode::Full {
-        let title = "C10K: zen keep-alive, C = 10,000".into();
-        let mut c10k = Workload::new("c10k".into(), title, Kind::Zen, 10_000, 1);
-        c10k.only = vec!["zenio-coroutine".into(), "tokio-current-thread".into()];
-        all.push(c10k);
-    }
-    all
+        .filter(|w| w.5.split(' ').any(|m| mode == m));
+    let workload = |&(id, title, kind, c, k, _): &(&str, &str, Kind, _, _, _)| {
+        let mut workload = Workload::new(id.into(), title.into(), kind, c, k);
+        // The C10K run compares zenio with tokio only.
+        if id == "c10k" {
+            workload.only = vec!["zenio-coroutine".into(), "tokio-current-thread".into()];
+        }
+        workload
+    };
+    chosen.map(workload).collect()
 }
 
 /// The load generator's command line for `workload` against `port`, for `length`; `bins`
@@ -174,9 +161,8 @@ pub fn generator(workload: &Workload, bins: &Path, port: u16, length: Length) ->
 /// What a generator measured, once it has exited: the last line of its stdout that is a
 /// JSON object; or why there is none, with its status and what it said on stderr.
 pub fn read(child: &mut Child, said: Said) -> Result<Measure, String> {
-    let status = child
-        .wait()
-        .map_err(|error| format!("waiting for the generator: {error}"))?;
+    let status = child.wait();
+    let status = status.map_err(|error| format!("waiting for the generator: {error}"))?;
     let [stdout, stderr] = said.map(|thread| thread.join().unwrap_or_default());
     let json = stdout.lines().rev().find(|line| line.starts_with('{'));
     let measure = json.and_then(|json| serde_json::from_str(json).ok());
