@@ -18,6 +18,8 @@
 //! - [`load`]: the load generators `zen-load` and `http-load` (in `src/bin/`), closed loop
 //!   or at a fixed rate (`--rate`), which check every answer and report throughput, latency
 //!   percentiles and their own CPU.
+//! - [`harness`]: the server comparison (`benches/compare.rs`), which runs them all and writes
+//!   the report.
 //!
 //! ```text
 //! CARGO_TARGET_DIR=/work/target-bench cargo bench -p zenio-benches --bench micro

@@ -1,45 +1,40 @@
 //! The benchmark harness in smoke mode, as CI runs it: one round of 1 s runs, at C = 1 and 10,
 //! of every kind of workload (zen keep-alive, zen pipelined, hello keep-alive, hello
 //! connection per request), against zenio coroutine, tokio current_thread and the floor
-//! server; every answer of every run must be right.
+//! server; every answer of every run must be right, and the report (JSON, Markdown, plots)
+//! must be written.
 //!
-//! It uses the debug binaries that `cargo test --workspace` has already built: this package's
-//! (`CARGO_BIN_EXE_*`) and, in the same directory, zenio-servers' `zen-server` and
-//! `hello-server`. If one is missing (`cargo test -p zenio-benches` alone does not build the
-//! servers), it prints `SKIPPED: ...` and passes. Pinning is skipped when `taskset` is absent.
+//! It uses the debug binaries. This package's are built by cargo for its integration tests
+//! (`CARGO_BIN_EXE_*`); the servers package's (`zen-server`, `hello-server`) are built here,
+//! into the same directory, by the cargo that runs the test (at once, after `cargo test
+//! --workspace`, which has built them already). Pinning is skipped when `taskset` is absent.
 //!
 //! ```text
-//! cargo test --workspace --test harness_smoke -- --nocapture
+//! cargo test -p zenio-benches --test harness_smoke -- --nocapture
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use zenio_benches::harness::{self, servers::Bins, Options, Setup};
+use zenio_benches::harness::{self, Options, Setup};
 
 #[test]
 fn every_answer_of_every_smoke_workload_is_right() {
     let load = Path::new(env!("CARGO_BIN_EXE_zen-load"));
-    let dir = load
+    let bins = load
         .parent()
         .expect("binaries live in a directory")
         .to_path_buf();
-    let bins = Bins { dir: dir.clone() };
-    for needed in [
-        "zen-server",
-        "hello-server",
-        "zen-load",
-        "http-load",
-        "tokio-server",
-        "floor-server",
-    ] {
-        if bins.find(needed).is_none() {
-            println!(
-                "SKIPPED: {needed} is not built in {} (run `cargo test --workspace`)",
-                dir.display()
-            );
-            return;
-        }
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--bins", "-p", "zenio-servers"]);
+    if bins.ends_with("release") {
+        build.arg("--release");
     }
+    let built = build.current_dir(harness::workspace_root()).status();
+    assert!(
+        built.expect("cargo runs").success(),
+        "the servers could not be built"
+    );
     let options = Options {
         smoke: true,
         ..Options::default()
@@ -52,5 +47,9 @@ fn every_answer_of_every_smoke_workload_is_right() {
         all_right,
         "some smoke runs failed; see the FAILED lines above"
     );
+    let section = std::fs::read_to_string(results.join("benchmarks-section.md")).unwrap();
+    assert!(section.contains("#### zen pipelined, C = 10, K = 16 (single core)"));
+    assert!(section.contains("![CPU per request, ratio to the baseline"));
     assert!(results.join("compare.json").is_file());
+    assert!(results.join("plots/cpu-single-core.svg").is_file());
 }

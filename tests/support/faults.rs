@@ -1,5 +1,7 @@
 //! Fault injection, for any server and any protocol: silent clients, clients that trickle a
-//! request, clients that reset at random points, and clients that never read their answers.
+//! request, clients that reset at random points, clients that never read their answers, and
+//! clients whose request is too long; and the good clients that must not notice any of them.
+//! The fault tests take one fault at a time; the soak (`tests/soak.rs`) plays them all at once.
 //!
 //! A [`Dialect`] gives the bytes (a request, its answer, the start of a request that never
 //! ends), so the same checks drive `zen-server` and `hello-server`. Each check panics with
@@ -8,6 +10,7 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -25,6 +28,27 @@ pub struct Dialect {
     pub endless_start: &'static [u8],
     /// Bytes that, repeated after [`Dialect::endless_start`], keep the request unfinished.
     pub endless_filler: &'static [u8],
+    /// What the server's answer to a request too long to read contains.
+    pub refusal: &'static [u8],
+}
+
+/// How long a client keeps at it: a number of rounds, or until a moment.
+#[derive(Clone, Copy, Debug)]
+pub enum Length {
+    /// Rounds 0 to N - 1.
+    Rounds(u64),
+    /// Every round that starts before this moment.
+    Until(Instant),
+}
+
+impl Length {
+    /// Whether round `round` (from 0) is to be played.
+    pub fn more(self, round: u64) -> bool {
+        match self {
+            Length::Rounds(rounds) => round < rounds,
+            Length::Until(end) => Instant::now() < end,
+        }
+    }
 }
 
 /// The zen protocol: a question ends at `?`, so words without one never end it.
@@ -33,6 +57,7 @@ pub const ZEN: Dialect = Dialect {
     answer: b"dense.",
     endless_start: b"",
     endless_filler: b"Beautiful ",
+    refusal: b"Error: question too long.",
 };
 
 /// HTTP/1.1 as `hello-server` speaks it: a header value that never ends its line.
@@ -41,6 +66,7 @@ pub const HELLO: Dialect = Dialect {
     answer: b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello",
     endless_start: b"GET / HTTP/1.1\r\nX-Slow: ",
     endless_filler: b"a",
+    refusal: b" 431 ",
 };
 
 /// Whether the server has closed `client` (EOF or reset), reading with the socket's timeout.
@@ -109,7 +135,7 @@ pub fn resets_disturb_no_good_client(server: &Server, dialect: &Dialect) {
                 }
             });
         }
-        good_clients(server, dialect);
+        good_clients(server, dialect, Length::Rounds(20));
     });
     exchange(&mut server.connect(), dialect.request, dialect.answer);
 }
@@ -117,33 +143,74 @@ pub fn resets_disturb_no_good_client(server: &Server, dialect: &Dialect) {
 /// A client that sends requests until its send buffer is full, because the server has
 /// stopped reading from it (its answers are not being read), does not stop 50 good clients.
 pub fn a_hog_does_not_stop_the_others(label: &str, server: &Server, dialect: &Dialect) {
+    let hog = hog(label, server, dialect);
+    good_clients(server, dialect, Length::Rounds(20));
+    drop(hog);
+}
+
+/// A client that sends requests and never reads an answer: the server must stop reading
+/// from it (its writes then block), within 65 MB. Returns the client, still open.
+pub fn hog(label: &str, server: &Server, dialect: &Dialect) -> TcpStream {
     let hog = server.connect();
     hog.set_write_timeout(Some(Duration::from_millis(300)))
         .unwrap();
     let requests = dialect.request.repeat(65_000 / dialect.request.len());
     let full = (0..1000).any(|_| (&hog).write(&requests).is_err());
     assert!(full, "{label}: read 65 MB from a client that reads nothing");
-    good_clients(server, dialect);
-    drop(hog);
+    hog
 }
 
-/// 50 good clients, each asking 20 requests and checking every answer.
-fn good_clients(server: &Server, dialect: &Dialect) {
+/// A client that sends 70 KiB of a request that never ends, more than any request may be,
+/// is told so and closed.
+pub fn over_long_request_is_refused(label: &str, server: &Server, dialect: &Dialect) {
+    let mut client = server.connect();
+    let filler = dialect.endless_filler.iter().cycle().take(70 * 1024);
+    let request: Vec<u8> = dialect
+        .endless_start
+        .iter()
+        .chain(filler)
+        .copied()
+        .collect();
+    // The server may close while we still write: a reset here is its right.
+    let _ = client.write_all(&request);
+    let mut heard = Vec::new();
+    match client.read_to_end(&mut heard) {
+        Err(e) if e.kind() != ErrorKind::ConnectionReset => panic!("{label}: {e}"),
+        _ => {}
+    }
+    let refused = heard
+        .windows(dialect.refusal.len())
+        .any(|w| w == dialect.refusal);
+    assert!(
+        refused,
+        "{label}: said {:?}",
+        String::from_utf8_lossy(&heard)
+    );
+}
+
+/// 50 good clients, each on its connection asking requests for `length` and checking every
+/// answer. Returns the answers they checked.
+pub fn good_clients(server: &Server, dialect: &Dialect, length: Length) -> u64 {
+    let answers = AtomicU64::new(0);
     thread::scope(|scope| {
         for _ in 0..50 {
             scope.spawn(|| {
                 let mut client = server.connect();
-                for _ in 0..20 {
+                let mut round = 0;
+                while length.more(round) {
                     exchange(&mut client, dialect.request, dialect.answer);
+                    round += 1;
                 }
+                answers.fetch_add(round, Ordering::Relaxed);
             });
         }
     });
+    answers.into_inner()
 }
 
 /// Connects and resets (`SO_LINGER` 0, then close) at a point chosen by `seed`: before
 /// sending, mid-request, after a whole request, or after reading part of an answer.
-fn reset_at_random_point(server: &Server, dialect: &Dialect, seed: u64) {
+pub fn reset_at_random_point(server: &Server, dialect: &Dialect, seed: u64) {
     let Ok(mut client) = TcpStream::connect(server.addr) else {
         return;
     };

@@ -14,17 +14,11 @@
 //! requests of the same line gives the runtime's cost per request over the server's whole
 //! life, with no sampling and no tracer in the way.
 
-/// The sum of a server's summary lines.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Counters {
-    /// Connections accepted, all loops together.
-    pub connections: u64,
-    /// Requests answered, all loops together.
-    pub requests: u64,
-    /// The runtime's counters by name, in the order printed, summed over the loops; empty
-    /// when no line had a `runtime:` part.
-    pub runtime: Vec<(String, u64)>,
-}
+use std::collections::BTreeMap;
+
+/// The sum of a server's summary lines, by name: `connections`, `requests`, and the runtime's
+/// counters (none when no line had a `runtime:` part).
+pub type Counters = BTreeMap<String, u64>;
 
 /// The runtime counters reported per request, with their column names: the name printed by
 /// the server (several are added up), and the column's title.
@@ -37,76 +31,47 @@ pub const PER_REQUEST: &[(&[&str], &str)] = &[
     (&["tasks_spawned"], "tasks spawned"),
 ];
 
-impl Counters {
-    /// Adds up every summary line in `lines` (what a server printed); other lines are
-    /// ignored. `None` if there was no summary line.
-    pub fn parse(lines: &[String]) -> Option<Self> {
-        let mut total: Option<Self> = None;
-        for line in lines {
-            let Some(one) = parse_line(line) else {
-                continue;
-            };
-            let sum = total.get_or_insert_with(Self::default);
-            sum.connections += one.connections;
-            sum.requests += one.requests;
-            for (name, value) in one.runtime {
-                match sum.runtime.iter_mut().find(|(known, _)| *known == name) {
-                    Some((_, count)) => *count += value,
-                    None => sum.runtime.push((name, value)),
-                }
-            }
+/// Adds up every summary line in `lines` (what a server printed); other lines are ignored.
+/// `None` if there was no summary line.
+pub fn parse(lines: &[String]) -> Option<Counters> {
+    let mut total: Option<Counters> = None;
+    for counts in lines.iter().filter_map(|line| parse_line(line)) {
+        let sum = total.get_or_insert_with(Counters::new);
+        for (name, value) in counts {
+            *sum.entry(name).or_default() += value;
         }
-        total
     }
-
-    /// A counter by name (0 if absent).
-    pub fn get(&self, name: &str) -> u64 {
-        self.runtime
-            .iter()
-            .find(|(known, _)| known == name)
-            .map_or(0, |(_, value)| *value)
-    }
-
-    /// Each of [`PER_REQUEST`] divided by the requests, or `None` without runtime counters
-    /// or requests.
-    pub fn per_request(&self) -> Option<Vec<(&'static str, f64)>> {
-        if self.runtime.is_empty() || self.requests == 0 {
-            return None;
-        }
-        let requests = self.requests as f64;
-        Some(
-            PER_REQUEST
-                .iter()
-                .map(|(names, title)| {
-                    let sum: u64 = names.iter().map(|name| self.get(name)).sum();
-                    (*title, sum as f64 / requests)
-                })
-                .collect(),
-        )
-    }
+    total
 }
 
-/// One line, `LABEL: C connections, R requests[; runtime: name=value ...]`.
-fn parse_line(line: &str) -> Option<Counters> {
+/// Each of [`PER_REQUEST`] divided by the requests, or `None` without runtime counters.
+pub fn per_request(counters: &Counters) -> Option<Vec<f64>> {
+    let runtime = counters.contains_key("polls");
+    let requests = *counters.get("requests").filter(|_| runtime)? as f64;
+    let sum = |names: &[&str]| names.iter().filter_map(|n| counters.get(*n)).sum::<u64>();
+    let per = PER_REQUEST
+        .iter()
+        .map(|(names, _)| sum(names) as f64 / requests);
+    Some(per.collect())
+}
+
+/// One line, `LABEL: C connections, R requests[; runtime: name=value ...]`, as counts by name.
+fn parse_line(line: &str) -> Option<Vec<(String, u64)>> {
     let (_label, rest) = line.trim().split_once(": ")?;
-    let (served, runtime) = match rest.split_once("; runtime:") {
-        Some((served, runtime)) => (served, Some(runtime)),
-        None => (rest, None),
-    };
+    let (served, runtime) = rest.split_once("; runtime:").unwrap_or((rest, ""));
     let (connections, requests) = served.split_once(", ")?;
-    let count = |text: &str, unit: &str| text.strip_suffix(unit)?.trim().parse::<u64>().ok();
-    let mut counters = Counters {
-        connections: count(connections, "connections")?,
-        requests: count(requests.trim_end(), "requests")?,
-        runtime: Vec::new(),
-    };
-    for pair in runtime.unwrap_or_default().split_ascii_whitespace() {
+    let count =
+        |text: &str, unit: &str| Some((unit.into(), text.strip_suffix(unit)?.trim().parse().ok()?));
+    let pair = |pair: &str| {
         let (name, value) = pair.split_once('=')?;
-        counters
-            .runtime
-            .push((name.to_string(), value.parse().ok()?));
-    }
-    Some(counters)
+        Some((name.to_string(), value.parse().ok()?))
+    };
+    let (connections, requests) = (
+        count(connections, "connections"),
+        count(requests.trim(), "requests"),
+    );
+    let runtime = runtime.split_whitespace().map(pair);
+    [connections, requests].into_iter().chain(runtime).collect()
 }
 
 #[cfg(test)]
@@ -118,13 +83,13 @@ mod tests {
 
     #[test]
     fn a_summary_line_with_runtime_counters_is_read_whole() {
-        let counters = Counters::parse(&[LINE.to_string()]).unwrap();
-        assert_eq!((counters.connections, counters.requests), (12, 340));
-        assert_eq!(counters.get("reactor_waits"), 360);
-        assert_eq!(counters.runtime.len(), 8);
-        let per: Vec<_> = counters.per_request().unwrap();
-        assert_eq!(per[0], ("polls", 700.0 / 340.0));
-        assert_eq!(per[4], ("wakes", 5.0 / 340.0));
+        let counters = parse(&[LINE.to_string()]).unwrap();
+        assert_eq!((counters["connections"], counters["requests"]), (12, 340));
+        assert_eq!(counters["reactor_waits"], 360);
+        assert_eq!(counters.len(), 2 + 8);
+        let per: Vec<_> = per_request(&counters).unwrap();
+        assert_eq!(per[0], 700.0 / 340.0);
+        assert_eq!(per[4], 5.0 / 340.0);
     }
 
     #[test]
@@ -134,16 +99,16 @@ mod tests {
             LINE.to_string(),
             LINE.replace("core 0", "core 1"),
         ];
-        let counters = Counters::parse(&lines).unwrap();
-        assert_eq!((counters.connections, counters.requests), (24, 680));
-        assert_eq!(counters.get("polls"), 1400);
+        let counters = parse(&lines).unwrap();
+        assert_eq!((counters["connections"], counters["requests"]), (24, 680));
+        assert_eq!(counters["polls"], 1400);
     }
 
     #[test]
     fn a_line_without_a_runtime_has_requests_but_no_counters() {
-        let counters = Counters::parse(&["core 0: 3 connections, 9 requests".into()]).unwrap();
-        assert_eq!(counters.requests, 9);
-        assert_eq!(counters.per_request(), None);
-        assert_eq!(Counters::parse(&["Listening at 127.0.0.1:80".into()]), None);
+        let counters = parse(&["core 0: 3 connections, 9 requests".into()]).unwrap();
+        assert_eq!(counters["requests"], 9);
+        assert_eq!(per_request(&counters), None);
+        assert_eq!(parse(&["Listening at 127.0.0.1:80".into()]), None);
     }
 }

@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use rustix::net::{sockopt, AddressFamily, SocketFlags, SocketType};
 use rustix::process::{getrlimit, setrlimit, Resource};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
 use super::process::{rss_kb, Running};
-use super::servers::Server;
-use super::Setup;
+use super::servers::{Proto, Server};
+use super::{Mode, Setup};
 
 /// Idle connections in the memory measurement.
 pub const IDLE: usize = 10_000;
@@ -50,18 +50,17 @@ pub const PER_SOURCE: usize = 10_000;
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The servers measured.
-pub const SERVERS: &[&str] = &[
-    "zenio-coroutine",
-    "zenio-callback",
-    "tokio-current-thread",
-    "floor",
-];
+#[rustfmt::skip]
+const SERVERS: [&str; 4] = ["zenio-coroutine", "zenio-callback", "tokio-current-thread", "floor"];
+
+/// The memory measurement or the C100K run: a row per server, or why it was skipped.
+pub type Held = Result<Vec<Memory>, String>;
 
 /// One server's figure at one number of connections.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Memory {
     /// The server's id.
-    pub server: &'static str,
+    pub server: String,
     /// Connections asked for.
     pub connections: usize,
     /// Connections that were opened and answered their question correctly.
@@ -78,37 +77,35 @@ impl Memory {
         let (before, after) = *self.rss_kb.as_ref().ok()?;
         Some(after.saturating_sub(before) as f64 * 1024.0 / self.connections as f64)
     }
-
-    /// As JSON, for `compare.json`.
-    pub fn json(&self) -> Value {
-        let common = json!({
-            "server": self.server, "connections": self.connections, "answered": self.answered,
-            "seconds": self.seconds,
-        });
-        let rest = match &self.rss_kb {
-            Ok((before, after)) => json!({
-                "rss_before_kb": before, "rss_after_kb": after,
-                "bytes_per_connection": self.per_connection(),
-            }),
-            Err(error) => json!({ "failure": error }),
-        };
-        let mut all = common;
-        if let (Some(all), Value::Object(rest)) = (all.as_object_mut(), rest) {
-            all.extend(rest);
-        }
-        all
-    }
 }
 
-/// Makes room for `needed` open files: raises the soft `RLIMIT_NOFILE` to the hard limit,
-/// and the hard limit too if it is lower and we are allowed to; fails with the reason if not.
-pub fn raise_fd_limit(needed: u64) -> Result<(), String> {
+/// The idle-connection measurement (`wanted` = [`IDLE`], quick and full runs) or the C100K
+/// run (`wanted` = [`C100K`], full runs), for each server chosen; `notes` gets what the report
+/// must say. `Err` says why it was skipped.
+pub fn measure_all(setup: &Setup, servers: &[Server], n: usize, notes: &mut Vec<String>) -> Held {
+    let chosen = |s: &&Server| SERVERS.contains(&&*s.id) && setup.selected(&[&s.id, "memory"]);
+    let chosen: Vec<&Server> = servers.iter().filter(chosen).collect();
+    let here = setup.mode == Mode::Full || setup.mode == Mode::Quick && n == IDLE;
+    if !here || chosen.is_empty() {
+        return Ok(Vec::new());
+    }
+    let connections = room_for(n, notes);
+    let skipped = |why: &String| eprintln!("compare: {n} connections skipped: {why}");
+    let connections = connections.inspect_err(skipped)?;
+    Ok(chosen
+        .iter()
+        .map(|s| measure(setup, s, connections))
+        .collect())
+}
+
+/// Makes room for `connections` open sockets and some spare: raises the soft `RLIMIT_NOFILE`
+/// to the hard limit, and the hard limit too if it is lower and we are allowed to; fails
+/// with the reason if not.
+fn raise_fd_limit(connections: usize) -> Result<(), String> {
+    let needed = connections as u64 + 256;
     let mut limit = getrlimit(Resource::Nofile);
     let hard = limit.maximum.unwrap_or(u64::MAX);
-    if hard < needed {
-        limit.maximum = Some(needed);
-    }
-    limit.current = limit.maximum;
+    (limit.maximum, limit.current) = (Some(hard.max(needed)), Some(hard.max(needed)));
     setrlimit(Resource::Nofile, limit).map_err(|e| {
         format!(
             "{needed} open files are needed but the hard RLIMIT_NOFILE is {hard} and raising it \
@@ -117,106 +114,79 @@ pub fn raise_fd_limit(needed: u64) -> Result<(), String> {
     })
 }
 
-/// How many connections to hold when `wanted` are asked for: `wanted` if the open-file
-/// limit can be raised that far, else the most that fit under the hard limit (in whole
-/// thousands, leaving room for everything else), with the reason. `Err` if not even
-/// [`IDLE`] fit.
-pub fn room_for(wanted: usize) -> Result<(usize, Option<String>), String> {
-    let Err(reason) = raise_fd_limit(wanted as u64 + 256) else {
-        return Ok((wanted, None));
+/// How many connections to hold when `wanted` are asked for: `wanted` if the open-file limit
+/// can be raised that far, else the most that fit under the hard limit (in whole thousands,
+/// leaving room for everything else), with a note saying why. `Err` if not even [`IDLE`] fit.
+fn room_for(wanted: usize, notes: &mut Vec<String>) -> Result<usize, String> {
+    let Err(reason) = raise_fd_limit(wanted) else {
+        return Ok(wanted);
     };
     let hard = getrlimit(Resource::Nofile).maximum.unwrap_or(u64::MAX);
     let fit = (hard.saturating_sub(1000) / 1000 * 1000) as usize;
     if fit < IDLE {
         return Err(reason);
     }
-    raise_fd_limit(fit as u64 + 256)?;
-    Ok((
-        fit,
-        Some(format!(
-            "{reason}; so {fit} connections were held instead of {wanted}"
-        )),
-    ))
+    raise_fd_limit(fit)?;
+    let note = format!("{reason}; so {fit} connections were held instead of {wanted}");
+    notes.push(note);
+    Ok(fit)
 }
 
 /// Measures `server`'s RSS with `connections` connections open, each answered once.
-pub fn measure(setup: &Setup, server: &Server, connections: usize) -> Memory {
-    let argv = server
-        .command(super::servers::Proto::Zen)
-        .expect("memory servers speak zen");
+fn measure(setup: &Setup, server: &Server, connections: usize) -> Memory {
+    let argv = setup.pin(server.group, 0, server.command(Proto::Zen).expect("zen"));
     // zenio's servers keep at most 10,000 connections per loop by default, and close idle
     // ones after 60 s: give this measurement room on both counts.
     let cap = (connections * 2).to_string();
-    let extra: Vec<&str> = if server.zenio {
-        vec!["--max-conns", &cap, "--idle-timeout", "600"]
-    } else {
-        Vec::new()
-    };
-    let mut progress = Progress::default();
-    let rss_kb = Running::start(argv, setup.server_pin(server.group), &extra).and_then(|running| {
-        let result = hold(&running, connections, &mut progress);
-        running.stop();
-        result
-    });
-    Memory {
-        server: server.id,
+    let zenio = ["--max-conns", &cap, "--idle-timeout", "600"];
+    let extra = if server.zenio { &zenio[..] } else { &[] };
+    let (id, rss_kb) = (server.id.clone(), Ok((0, 0)));
+    let mut memory = Memory {
+        server: id,
         connections,
-        answered: progress.answered,
-        seconds: progress.seconds,
+        answered: 0,
+        seconds: 0.0,
         rss_kb,
-    }
-}
-
-/// How far a measurement got.
-#[derive(Default)]
-struct Progress {
-    /// Connections answered so far.
-    answered: usize,
-    /// Seconds from the first connect to the last answer.
-    seconds: f64,
-}
-
-/// Opens the connections, checks one answer on each, and reads RSS before and after.
-fn hold(
-    server: &Running,
-    connections: usize,
-    progress: &mut Progress,
-) -> Result<(u64, u64), String> {
-    let pid = server.pid();
-    let before = rss_kb(pid).ok_or("cannot read the server's VmRSS")?;
-    let started = Instant::now();
-    let block = next_block();
-    let mut streams = Vec::with_capacity(connections);
-    for i in 0..connections {
-        let stream = connect(block, i, server.port)
-            .map_err(|e| format!("connection {i} of {} failed: {e}", connections))?;
-        streams.push(stream);
-    }
-    // One question on each (all written first, then all answers read), every answer checked.
-    for stream in &mut streams {
-        stream
-            .write_all(b"Beautiful is better than?")
-            .map_err(|e| format!("write: {e}"))?;
-    }
-    for (i, stream) in streams.iter_mut().enumerate() {
-        let mut answer = [0; 5];
-        stream
-            .read_exact(&mut answer)
-            .map_err(|e| format!("connection {i}: no answer: {e}"))?;
-        if &answer != b"ugly." {
-            return Err(format!(
-                "connection {i}: WRONG ANSWER {:?}",
-                String::from_utf8_lossy(&answer)
-            ));
+    };
+    memory.rss_kb = Running::start(&argv, extra).and_then(|running| {
+        let held = hold(&running, &mut memory);
+        running.stop();
+        held
+    });
+    let (name, answered) = (&server.name, memory.answered);
+    match (memory.per_connection(), &memory.rss_kb) {
+        (Some(bytes), _) => {
+            eprintln!("memory {name:<24} {bytes:.0} bytes per connection, {answered} answered")
         }
-        progress.answered += 1;
+        (_, error) => eprintln!("memory {name:<24} FAILED: {error:?}"),
     }
-    progress.seconds = started.elapsed().as_secs_f64();
+    memory
+}
+
+/// Opens `memory.connections` connections and asks a question on each, then checks every
+/// answer, counting them and the seconds this took in `memory`; returns the server's RSS
+/// before and after.
+fn hold(server: &Running, memory: &mut Memory) -> Result<(u64, u64), String> {
+    let rss = || rss_kb(server.pid()).ok_or("cannot read the server's VmRSS");
+    let (before, started, block) = (rss()?, Instant::now(), next_block());
+    let ask = |i| ask(block, i, server.port).map_err(|e| format!("connection {i}: {e}"));
+    let streams = (0..memory.connections)
+        .map(ask)
+        .collect::<Result<Vec<TcpStream>, String>>()?;
+    for (i, mut stream) in streams.iter().enumerate() {
+        let mut answer = [0; 5];
+        let read = stream.read_exact(&mut answer);
+        read.map_err(|e| format!("connection {i}: no answer: {e}"))?;
+        if &answer != b"ugly." {
+            let answer = String::from_utf8_lossy(&answer);
+            return Err(format!("connection {i}: WRONG ANSWER {answer:?}"));
+        }
+        memory.answered += 1;
+    }
+    memory.seconds = started.elapsed().as_secs_f64();
     // Let the server settle (free what a busy moment needed), then read.
     thread::sleep(Duration::from_millis(500));
-    let after = rss_kb(pid).ok_or("cannot read the server's VmRSS")?;
-    drop(streams);
-    Ok((before, after))
+    Ok((before, rss()?))
 }
 
 /// The second byte of this measurement's source addresses, 127.B.0.x: a different one each
@@ -228,25 +198,20 @@ fn next_block() -> u8 {
     1 + (offset.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % 250)
 }
 
-/// Connection `i` of a measurement using source block `block`: bound to its source address,
-/// then connected to 127.0.0.1:`port`, with [`PATIENCE`] for the connect and every read.
-fn connect(block: u8, i: usize, port: u16) -> std::io::Result<TcpStream> {
-    let host = u8::try_from(1 + i / PER_SOURCE).map_err(|_| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "too many connections")
-    })?;
-    let socket = rustix::net::socket_with(
-        AddressFamily::INET,
-        SocketType::STREAM,
-        SocketFlags::CLOEXEC,
-        None,
-    )?;
+/// Connection `i` of a measurement using source block `block`, bound to its source address,
+/// connected to 127.0.0.1:`port` (with [`PATIENCE`] for the connect and every read), and
+/// asked its question.
+fn ask(block: u8, i: usize, port: u16) -> std::io::Result<TcpStream> {
+    let host = u8::try_from(1 + i / PER_SOURCE).map_err(|_| std::io::ErrorKind::InvalidInput)?;
+    let flags = SocketFlags::CLOEXEC;
+    let socket = rustix::net::socket_with(AddressFamily::INET, SocketType::STREAM, flags, None)?;
     // A blocking connect waits at most SO_SNDTIMEO; reads wait at most SO_RCVTIMEO.
     sockopt::set_socket_timeout(&socket, sockopt::Timeout::Send, Some(PATIENCE))?;
     sockopt::set_socket_timeout(&socket, sockopt::Timeout::Recv, Some(PATIENCE))?;
-    rustix::net::bind(
-        &socket,
-        &SocketAddrV4::new(Ipv4Addr::new(127, block, 0, host), 0),
-    )?;
+    let source = Ipv4Addr::new(127, block, 0, host);
+    rustix::net::bind(&socket, &SocketAddrV4::new(source, 0))?;
     rustix::net::connect(&socket, &SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))?;
-    Ok(TcpStream::from(socket))
+    let mut stream = TcpStream::from(socket);
+    stream.write_all(b"Beautiful is better than?")?;
+    Ok(stream)
 }

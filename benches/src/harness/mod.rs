@@ -3,76 +3,74 @@
 //!
 //! ```text
 //! cargo bench -p zenio-benches --bench compare -- [--smoke|--quick] [--only SUBSTRING] [--rounds N]
+//! cargo bench -p zenio-benches --bench compare -- --report target/bench-results/compare.json
 //! ```
 //!
 //! A full run builds the release binaries, runs every workload against every server in
-//! interleaved rounds, measures RSS per idle connection, a C10K and a C100K run, soaks
-//! zenio's servers in good and hostile load for a minute each, counts syscalls per request,
-//! prints a table per workload, writes every run to `<target>/bench-results/compare.json`,
-//! and regenerates the harness's section of `docs/benchmarks.md` with its plots in
-//! `docs/plots/`. `--quick` (2 s runs, no C10K or C100K, 10 s soaks) and `--smoke` (1 s, one
-//! round, three servers; what CI runs through `tests/harness_smoke.rs`) leave the docs alone.
-//! Any wrong answer, failed connection or empty run fails the harness (non-zero exit), after
-//! the report.
+//! interleaved rounds, measures RSS per idle connection, a C10K and a C100K run, counts
+//! syscalls per request, and writes every run to `<target>/bench-results/compare.json`. The
+//! report is made from those results alone (so `--report` can make it again from the JSON):
+//! Markdown tables, printed and written beside the JSON as `benchmarks-section.md`, and SVG
+//! plots; a full, unfiltered run also puts them in `docs/benchmarks.md` and `docs/plots/`.
+//! `--quick` (2 s runs, no C10K or C100K) and `--smoke` (1 s, one round, three servers; what
+//! CI runs through `tests/harness_smoke.rs`) leave the docs alone. Any wrong answer, failed
+//! connection or empty run fails the harness (non-zero exit), after the report. The soak of
+//! good and hostile clients is a test of the servers: `tests/soak.rs` in the workspace.
 //!
-//! - [`servers`]: the catalogue of servers; [`process`]: starting, reading and stopping one.
-//! - [`workloads`]: the workloads, and the load generator's command line for each; [`wrk`]
-//!   reads wrk's report.
-//! - [`run`]: one measured run; [`schedule`]: the interleaved order and the progress bar;
-//!   [`quiet`]: waiting for a quiet machine, and redoing a disturbed run;
-//!   [`memory`]: RSS per idle connection, and the C100K run; [`soak`]: a minute of good and
-//!   hostile load ([`hostile`]) at once; [`syscalls`]: syscalls per request under strace,
-//!   beside the runtime's own [`counters`].
-//! - [`stats`]: medians and per-pair ratios; [`report`]: tables and JSON; [`goals`]: the
-//!   issue's goals, checked; [`markdown`]: the docs section; [`plots`]: the SVG plots.
-//! - [`options`]: the flags, and the settings that follow; [`machine`]: what ran it.
+//! - [`options`]: the flags, the settings that follow, and the machine;
+//!   [`servers`]: the catalogue of servers; [`process`]: starting, reading and stopping one.
+//! - [`workloads`]: the workloads, and the load generators' command lines and reports.
+//! - [`run`]: one measured run; [`schedule`]: the interleaved order, on a quiet machine;
+//!   [`memory`]: RSS per idle connection, and the C100K run; [`syscalls`]: syscalls per
+//!   request under [`strace`], beside the runtime's own [`counters`].
+//! - [`stats`]: medians and per-pair ratios; [`report`]: the tables; [`goals`]: the issue's
+//!   goals, checked; [`markdown`]: the report and the docs section; [`plots`]: the SVG plots.
 //!
 //! # Implementation
 //!
 //! Every server and generator is its own process. Pinning is `taskset -c N`
 //! (`sched_setaffinity`), which `exec`s the program, so the pid is the server's. CPU time is
 //! `utime` and `stime` from `/proc/PID/stat`, in `CLK_TCK` ticks; memory is `VmRSS` from
-//! `/proc/PID/status`. Servers are stopped with `kill(SIGTERM)`. The generator is waited for
-//! with `waitid(P_PID, WEXITED | WNOWAIT)`, which leaves it a zombie whose CPU time can still
-//! be read. The open-file limit is raised with `setrlimit(RLIMIT_NOFILE)`.
+//! `/proc/PID/status` (both read with the `procfs` crate). Servers are stopped with
+//! `kill(SIGTERM)`. The generator is waited for with `waitid(P_PID, WEXITED | WNOWAIT)`, which
+//! leaves it a zombie whose CPU time can still be read. The open-file limit is raised with
+//! `setrlimit(RLIMIT_NOFILE)`.
 
 pub mod counters;
 pub mod goals;
-pub mod hostile;
-pub mod machine;
 pub mod markdown;
 pub mod memory;
 pub mod options;
 pub mod plots;
 pub mod process;
-pub mod quiet;
 pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod servers;
-pub mod soak;
 pub mod stats;
+pub mod strace;
 pub mod syscalls;
 pub mod workloads;
-pub mod wrk;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use clap::Parser;
+use serde::{Deserialize, Serialize};
 
-pub use options::{Mode, Options, Setup};
+pub use options::{Machine, Mode, Options, Setup};
 
-use machine::Machine;
-use memory::Memory;
+use memory::Held;
 use run::Run;
-use servers::{Bins, Server};
-use soak::Soak;
+use servers::{name, Server};
 use syscalls::Syscalls;
 use workloads::Workload;
 
-/// Everything a comparison produced.
+/// Everything a comparison produced: what `compare.json` holds, and all the report is made of.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Results {
+    /// How it was run.
+    pub setup: Setup,
     /// Where and when.
     pub machine: Machine,
     /// The catalogue of servers that could run here.
@@ -81,79 +79,42 @@ pub struct Results {
     pub workloads: Vec<Workload>,
     /// Every run.
     pub runs: Vec<Run>,
-    /// RSS per idle connection, 10,000 connections (empty if not run), or why it was
-    /// skipped.
-    pub memory: Result<Vec<Memory>, String>,
+    /// RSS per idle connection, 10,000 connections (empty if not run), or why it was skipped.
+    pub memory: Held,
     /// The C100K run: 100,000 connections, each answered, and RSS per connection (empty if
     /// not run), or why it was skipped.
-    pub c100k: Result<Vec<Memory>, String>,
-    /// The soak runs (empty if not run).
-    pub soaks: Vec<Soak>,
+    pub c100k: Held,
     /// Syscalls per request under strace (empty if not run), or why they were skipped.
     pub syscalls: Result<Vec<Syscalls>, String>,
-    /// What the report must say about the setup.
+    /// What the report must say about the setup (skipped rows, no pinning, clamped rounds).
     pub notes: Vec<String>,
 }
 
 impl Results {
-    /// A server's name in tables, from its id.
-    pub fn name(&self, id: &str) -> String {
-        self.servers
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(id.to_string(), |s| s.name.to_string())
-    }
-
-    /// Every problem that fails the harness: failed runs and failed memory measurements.
+    /// Every problem that fails the harness: failed runs, memory measurements and counts.
     pub fn failures(&self) -> Vec<String> {
-        let mut failures: Vec<String> = self
-            .runs
-            .iter()
-            .filter_map(|r| {
-                Some(format!(
-                    "{} / {} / round {}: {}",
-                    r.workload,
-                    self.name(r.server),
-                    r.round,
-                    r.failure.as_ref()?
-                ))
-            })
-            .collect();
-        for held in [&self.memory, &self.c100k] {
-            failures.extend(held.iter().flatten().filter_map(|m| {
-                Some(format!(
-                    "{} connections / {}: {}",
-                    m.connections,
-                    self.name(m.server),
-                    m.rss_kb.as_ref().err()?
-                ))
-            }));
+        let name = |id: &str| name(&self.servers, id);
+        let mut failures = Vec::new();
+        for r in &self.runs {
+            let (workload, server, round) = (&r.workload, name(&r.server), r.round);
+            let said = |failure| format!("{workload} / {server} / round {round}: {failure}");
+            failures.extend(r.failure.as_ref().map(said));
         }
-        failures.extend(self.soaks.iter().filter_map(|soak| {
-            Some(format!(
-                "soak / {}: {}",
-                self.name(soak.server),
-                soak.failure.as_ref()?
-            ))
-        }));
-        failures.extend(self.syscalls.iter().flatten().filter_map(|row| {
-            Some(format!(
-                "syscalls / {} / {}: {}",
-                row.workload,
-                self.name(row.server),
-                row.traced.as_ref().err()?
-            ))
-        }));
-        let held_none = |held: &Result<Vec<Memory>, String>| held.as_ref().is_ok_and(Vec::is_empty);
-        if self.runs.is_empty()
-            && held_none(&self.memory)
-            && held_none(&self.c100k)
-            && self.soaks.is_empty()
-            && self.syscalls.as_ref().is_ok_and(Vec::is_empty)
-        {
-            failures.push(
-                "nothing ran: no server and workload matched (see --only and the notes)".into(),
-            );
+        for m in [&self.memory, &self.c100k].into_iter().flatten().flatten() {
+            let (connections, server) = (m.connections, name(&m.server));
+            let said = |failure| format!("{connections} connections / {server}: {failure}");
+            failures.extend(m.rss_kb.as_ref().err().map(said));
+        }
+        for row in self.syscalls.iter().flatten() {
+            let (load, server) = (&row.workload, name(&row.server));
+            let said = |failure| format!("syscalls / {load} / {server}: {failure}");
+            failures.extend(row.traced.as_ref().err().map(said));
+        }
+        let held = [&self.memory, &self.c100k].map(|held| held.iter().flatten().count());
+        let counted = self.syscalls.iter().flatten().count();
+        if self.runs.is_empty() && held == [0, 0] && counted == 0 {
+            let nothing = "nothing ran: no server and workload matched (see --only and the notes)";
+            failures.push(nothing.into());
         }
         failures
     }
@@ -161,25 +122,26 @@ impl Results {
 
 /// The workspace root (`benches/..`).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("benches/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// `cargo bench --bench compare`: builds the release binaries, compares, reports.
+/// Writes `text` to `path`, or says which file could not be written.
+pub fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `cargo bench --bench compare`: builds the release binaries, compares, reports (or, with
+/// `--report`, reports an earlier comparison again).
 pub fn main() -> ExitCode {
     let options = Options::parse();
-    let bins = match build_release() {
-        Ok(bins) => bins,
-        Err(error) => {
-            eprintln!("compare: {error}");
-            return ExitCode::from(2);
-        }
+    let outcome = match &options.report {
+        Some(json) => reread(json).and_then(|results| report(&results)),
+        None => build_release().and_then(|bins| {
+            let results = bins.join("../bench-results");
+            run(&Setup::new(&options, bins, results, workspace_root()))
+        }),
     };
-    let results = bins.dir.parent().unwrap_or(&bins.dir).join("bench-results");
-    let setup = Setup::new(&options, bins, results, workspace_root());
-    match run(&setup) {
+    match outcome {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
@@ -190,184 +152,98 @@ pub fn main() -> ExitCode {
 }
 
 /// Builds both packages' release binaries with the cargo that runs us (`$CARGO`), and finds
-/// them: beside this bench's own executable, which lives in `<target>/release/deps/`.
-pub fn build_release() -> Result<Bins, String> {
+/// their directory: the parent of this bench's own, `<target>/release/deps/`.
+pub fn build_release() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("compare: building the release binaries");
-    let status = Command::new(&cargo)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "zenio-servers",
-            "-p",
-            "zenio-benches",
-            "--bins",
-        ])
-        .current_dir(workspace_root())
-        .status()
-        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
-    if !status.success() {
-        return Err(format!("`{cargo} build --release` failed ({status})"));
+    let args = "build --release -p zenio-servers -p zenio-benches --bins";
+    let mut build = Command::new(&cargo);
+    let status = build.args(args.split(' ')).current_dir(workspace_root());
+    let status = status.status();
+    match status.map_err(|e| format!("cannot run {cargo}: {e}"))? {
+        status if !status.success() => return Err(format!("`{cargo} {args}` failed ({status})")),
+        _ => {}
     }
     let exe = std::env::current_exe().map_err(|e| format!("where am I? {e}"))?;
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .ok_or("this bench is not in <target>/release/deps")?;
-    let bins = Bins {
-        dir: dir.to_path_buf(),
-    };
-    bins.find("zen-server")
-        .ok_or_else(|| format!("zen-server was not built in {}", dir.display()))?;
-    Ok(bins)
+    let dir = exe.parent().and_then(Path::parent);
+    let dir = dir.ok_or("this bench is not in <target>/release/deps")?;
+    if !dir.join("zen-server").is_file() {
+        return Err(format!("zen-server was not built in {}", dir.display()));
+    }
+    Ok(dir.to_path_buf())
 }
 
 /// Runs the comparison `setup` describes and reports it. Returns whether every run
 /// succeeded; `Err` only when the results could not be written.
 pub fn run(setup: &Setup) -> Result<bool, String> {
-    let results = compare(setup);
-    report(setup, &results)
+    let dir = &setup.results;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    report(&compare(setup))
 }
 
-/// Runs every workload and the memory measurements.
+/// Runs every workload, the memory measurements and the syscall counts.
 pub fn compare(setup: &Setup) -> Results {
     let machine = Machine::describe(&workspace_root());
     let (servers, mut notes) = servers::catalogue(&setup.bins);
     notes.extend(setup.notes.iter().cloned());
-    if setup.wrk {
-        notes.push("hello keep-alive is loaded by wrk, which checks status codes only".into());
-    }
     let workloads = workloads::workloads(setup.mode);
-    for note in &notes {
-        eprintln!("compare: {note}");
-    }
-    let cells = schedule::cells(setup, &servers, &workloads);
-    let runs = schedule::run_all(setup, &cells);
-    let chosen: Vec<&Server> = memory::SERVERS
-        .iter()
-        .filter_map(|id| servers.iter().find(|s| s.id == *id))
-        .filter(|s| setup.selected(&[s.id, "memory"]))
-        .collect();
-    let hold = |wanted: usize, modes: &[Mode], notes: &mut Vec<String>| {
-        if !modes.contains(&setup.mode) || chosen.is_empty() {
-            return Ok(Vec::new());
-        }
-        let room = memory::room_for(wanted);
-        match &room {
-            Ok((_, Some(reason))) => notes.push(reason.clone()),
-            Ok((_, None)) => {}
-            Err(reason) => eprintln!("compare: {wanted} connections skipped: {reason}"),
-        }
-        room.map(|(connections, _)| schedule::memory(setup, &chosen, connections))
-    };
-    let memory = hold(memory::IDLE, &[Mode::Quick, Mode::Full], &mut notes);
-    let c100k = hold(memory::C100K, &[Mode::Full], &mut notes);
-    let soaks = match soak::length(setup.mode) {
-        Some(length) => {
-            let chosen: Vec<&Server> = soak::SERVERS
-                .iter()
-                .filter_map(|id| servers.iter().find(|s| s.id == *id))
-                .filter(|s| setup.selected(&[s.id, "soak"]))
-                .collect();
-            schedule::soaks(setup, &chosen, length)
-        }
-        None => Vec::new(),
-    };
+    notes.iter().for_each(|note| eprintln!("compare: {note}"));
+    let runs = schedule::run_all(setup, &schedule::cells(setup, &servers, &workloads));
+    let memory = memory::measure_all(setup, &servers, memory::IDLE, &mut notes);
+    let c100k = memory::measure_all(setup, &servers, memory::C100K, &mut notes);
     let syscalls = syscalls::measure_all(setup, &servers);
     if let Err(reason) = &syscalls {
         eprintln!("compare: syscalls per request skipped: {reason}");
     }
+    let setup = setup.clone();
     Results {
+        setup,
         machine,
         servers,
         workloads,
         runs,
         memory,
         c100k,
-        soaks,
         syscalls,
         notes,
     }
 }
 
-/// Prints the tables, writes the JSON, and (full runs) the docs section and plots.
-pub fn report(setup: &Setup, results: &Results) -> Result<bool, String> {
-    let tables = report::tables(results);
-    let name = |id: &str| results.name(id);
-    println!();
-    for table in &tables {
-        println!("== {}", report::title(table));
-        let (header, rows) = report::cells(table, &name);
-        println!("{}\n", report::text(&header, &rows));
-    }
-    for held in [&results.memory, &results.c100k] {
-        if let Ok(rows @ [first, ..]) = held.as_deref() {
-            println!("== {}", report::memory_title(first.connections));
-            let (header, rows) = report::memory_cells(rows, &name);
-            println!("{}\n", report::text(&header, &rows));
-        }
-    }
-    if !results.soaks.is_empty() {
-        println!("== Soak: good and hostile load at once");
-        let (header, rows) = soak::cells(&results.soaks, &name);
-        println!("{}\n", report::text(&header, &rows));
-    }
-    if let Ok(rows) = &results.syscalls {
-        print!("{}", syscalls::table::text(rows, &name));
-    }
-    let (header, rows) = goals::cells(results, &tables, &name);
-    if !rows.is_empty() {
-        println!("== Goals\n{}\n", report::text(&header, &rows));
-    }
-    // The JSON of every run.
-    std::fs::create_dir_all(&setup.results)
-        .map_err(|e| format!("{}: {e}", setup.results.display()))?;
-    let json_path = setup.results.join("compare.json");
-    let json =
-        serde_json::to_string_pretty(&report::json(setup, results)).expect("JSON values serialize");
-    std::fs::write(&json_path, json).map_err(|e| format!("{}: {e}", json_path.display()))?;
-    println!("compare: every run is in {}", json_path.display());
-    // The plots and the docs section.
-    match (&setup.docs, setup.mode) {
-        (Some(root), _) => {
-            let plots = plots::draw(results, &tables, &root.join("docs/plots"))?;
-            let relative: Vec<(PathBuf, String)> = plots
-                .into_iter()
-                .map(|(path, caption)| {
-                    (
-                        path.strip_prefix(root.join("docs"))
-                            .map(Path::to_path_buf)
-                            .unwrap_or(path),
-                        caption,
-                    )
-                })
-                .collect();
-            let doc =
-                markdown::write(root, &markdown::section(setup, results, &tables, &relative))?;
-            println!(
-                "compare: rewrote the harness section of {} and its plots",
-                doc.display()
-            );
-        }
-        (None, Mode::Quick | Mode::Full) => {
-            let dir = setup.results.join("plots");
-            plots::draw(results, &tables, &dir)?;
-            println!(
-                "compare: plots in {} (the docs are only rewritten by a full, unfiltered run)",
-                dir.display()
-            );
-        }
-        (None, Mode::Smoke) => {}
+/// The results in `json` (an earlier run's `compare.json`), to be reported again: beside it,
+/// and in this workspace's docs if that run wrote them.
+fn reread(json: &Path) -> Result<Results, String> {
+    let text = std::fs::read_to_string(json).map_err(|e| e.to_string());
+    let results = text.and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()));
+    let mut results: Results = results.map_err(|e| format!("{}: {e}", json.display()))?;
+    results.setup.results = json.parent().unwrap_or(Path::new(".")).to_path_buf();
+    results.setup.docs = results.setup.docs.map(|_| workspace_root());
+    Ok(results)
+}
+
+/// Writes the JSON, draws the plots, prints the Markdown report and writes it beside the JSON
+/// (and, for a full run, into the docs); then says what failed. Returns whether nothing did.
+pub fn report(results: &Results) -> Result<bool, String> {
+    let (setup, tables) = (&results.setup, report::tables(results));
+    let json = setup.results.join("compare.json");
+    write(&json, &serde_json::to_string_pretty(results).expect("JSON"))?;
+    let docs = setup.docs.as_ref().map(|root| root.join("docs"));
+    let plots = docs.unwrap_or(setup.results.clone()).join("plots");
+    let plots = plots::draw(results, &tables, &plots)?;
+    let section = markdown::section(results, &tables, &plots);
+    let markdown = setup.results.join("benchmarks-section.md");
+    write(&markdown, &section)?;
+    let (json, markdown) = (json.display(), markdown.display());
+    println!("\n{section}\ncompare: every run is in {json}, the report in {markdown}");
+    if let Some(root) = &setup.docs {
+        markdown::write(root, &section)?;
+        println!("compare: rewrote the harness section of docs/benchmarks.md and docs/plots/");
     }
     let failures = results.failures();
     if failures.is_empty() {
         println!("compare: every answer of every run was right");
-        return Ok(true);
+    } else {
+        eprintln!("\ncompare: {} FAILED RUNS:", failures.len());
+        failures.iter().for_each(|f| eprintln!("  FAILED {f}"));
     }
-    eprintln!("\ncompare: {} FAILED RUNS:", failures.len());
-    for failure in &failures {
-        eprintln!("  FAILED {failure}");
-    }
-    Ok(false)
+    Ok(failures.is_empty())
 }

@@ -1,460 +1,299 @@
-//! SVG plots of the results, drawn with `plotters`' SVG backend.
+//! SVG plots of the results, written as text: every plot is one chart of a few groups along x
+//! (workloads, connection counts, percentiles, loads) with a bar, or a point of a line, per
+//! server in each group, and a legend. SVG is plain XML, so a chart takes a few `format!`s:
+//! no plotting library, and no font on this machine (the browser renders the labels).
 //!
-//! plotters is built without its font features (`default-features = false`): for SVG it then
-//! estimates text sizes itself and writes labels as `<text>` elements that the browser renders
-//! with its own fonts, so no system font is needed to draw them.
-//!
-//! - `throughput-GROUP.svg`: requests per second against connection count (zen keep-alive,
-//!   log scale), a line per server.
+//! - `throughput-GROUP.svg`: requests per second against connection count (zen keep-alive;
+//!   the counts are powers of ten, so equal steps along x make a log scale), a line per server.
 //! - `cpu-GROUP.svg`: CPU per request as a ratio to the group's baseline, a bar per server per
 //!   workload, the whisker spanning the rounds' spread.
 //! - `latency-WORKLOAD.svg`: p50, p99 and p99.9 latency per server (log scale).
+//! - `syscalls.svg`: syscalls per request per server, for each load.
 //! - `memory.svg`: RSS per idle connection per server.
-//! - `syscalls.svg`: syscalls per request per server, for each load (drawn by
-//!   [`syscalls::plot`](super::syscalls::plot)).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use plotters::coord::types::RangedCoordf64;
-use plotters::coord::Shift;
-use plotters::prelude::*;
-
-use super::report::Table;
-use super::servers::Role;
-use super::stats::Metric;
+use super::report::{syscall_loads, Table};
+use super::servers::{Group, Role, Server};
+use super::stats::{Spread, CPU, LATENCY, RPS};
+use super::syscalls::total;
+use super::workloads::Workload;
 use super::Results;
 
-/// A colour per server, by its place in the catalogue, the same in every plot.
-const COLOURS: &[RGBColor] = &[
-    RGBColor(214, 39, 40),   // zenio coroutine: red
-    RGBColor(255, 127, 14),  // zenio callback: orange
-    RGBColor(188, 189, 34),  // zenio poll: olive
-    RGBColor(31, 119, 180),  // tokio: blue
-    RGBColor(148, 103, 189), // smol: purple
-    RGBColor(44, 160, 44),   // floor: green
-    RGBColor(127, 127, 127), // asyncio callback: grey
-    RGBColor(90, 90, 90),    // asyncio coroutine: dark grey
-    RGBColor(227, 119, 194), // hyper on zenio: pink
-    RGBColor(23, 190, 207),  // hyper on tokio: cyan
-    RGBColor(140, 86, 75),   // brown
-];
+/// The style sheet of every chart.
+const STYLE: &str = "text { font: 11px sans-serif } .title { font-size: 16px } \
+                     .middle { text-anchor: middle } .end { text-anchor: end } .grid { stroke: #ddd }";
 
-/// The error type of drawing: plotters' errors, as text.
-type Drawn = Result<(), String>;
+/// A plot's file name (in `plots/`) and its title.
+pub type Plot = (String, String);
 
-/// The colour of server `id`.
-pub(super) fn colour(results: &Results, id: &str) -> RGBColor {
-    let server = results.servers.iter().find(|s| s.id == id);
-    // Per-core rows take the colour of their single-core namesake.
-    let base = server.map_or(id, |s| s.id.trim_end_matches("-2"));
-    let index = results
-        .servers
-        .iter()
-        .position(|s| s.id == base)
-        .unwrap_or(0);
-    COLOURS[index % COLOURS.len()]
+/// A server's figures in a chart: its name, its colour, and a figure per group (with its
+/// spread over the rounds), where it has one.
+type Series = (String, String, Vec<Option<Spread>>);
+
+/// How a chart shows its figures.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    /// A line per series through the groups, a dot on each, y from 0.
+    Lines,
+    /// The same on a logarithmic y axis.
+    LogLines,
+    /// A bar per series in each group, y from 0.
+    Bars,
+    /// Bars of ratios, each with a whisker spanning its spread, and a line at 1; y at most 4,
+    /// so that one outlier does not flatten the rest.
+    Ratios,
 }
 
-/// Draws every plot into `dir`; returns the files written, with a caption each.
-pub fn draw(
-    results: &Results,
-    tables: &[Table],
-    dir: &Path,
-) -> Result<Vec<(PathBuf, String)>, String> {
+/// Draws every plot into `dir`; returns the file names written, with their titles.
+pub fn draw(results: &Results, tables: &[Table], dir: &Path) -> Result<Vec<Plot>, String> {
+    use Kind::*;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let name = |id: &str| {
-        results
-            .servers
-            .iter()
-            .find(|s| s.id == id)
-            .map_or(id.to_string(), |s| s.name.to_string())
-    };
+    let series = |s: &Server, values| (s.name.clone(), s.colour.clone(), values);
     let mut written = Vec::new();
-    for group in ["single-core", "per-core"] {
+    let mut plot = |file: String, title: String, y: &str, kind, groups: Vec<_>, series: Vec<_>| {
+        let Some(svg) = svg(&title, y, kind, &groups, &series) else {
+            return Ok(());
+        };
+        written.push((file.clone(), title));
+        super::write(&dir.join(file), &svg)
+    };
+    let servers = &results.servers;
+    for group in Group::ALL.map(Group::id) {
         let mine: Vec<&Table> = tables.iter().filter(|t| t.group.id() == group).collect();
-        if mine.is_empty() {
-            continue;
+        let zen = mine.iter().filter(|t| t.workload.is_zen_keepalive());
+        let zen: Vec<&&Table> = zen.collect();
+        if let Some(first) = zen.first() {
+            let rps = |t: &&&Table, id| t.median(id, RPS).map(Spread::exact);
+            let rps = |id| zen.iter().map(|t| rps(t, id)).collect();
+            let lines = first.servers.iter().map(|s| series(s, rps(&s.id)));
+            let lines = lines.collect();
+            let connections = |t: &&&Table| format!("C = {}", t.workload.connections);
+            let groups = zen.iter().map(connections);
+            let title = format!("Throughput against connection count, zen keep-alive ({group})");
+            let (file, y) = (format!("throughput-{group}.svg"), "requests per second");
+            plot(file, title, y, Lines, groups.collect(), lines)?;
         }
-        let path = dir.join(format!("throughput-{group}.svg"));
-        if throughput(results, &mine, &path, &name)? {
-            written.push((
-                path,
-                format!("Throughput against connection count, zen keep-alive ({group})"),
-            ));
-        }
-        let path = dir.join(format!("cpu-{group}.svg"));
-        cpu(results, &mine, &path, &name)?;
-        written.push((
-            path,
-            format!("CPU per request, ratio to the baseline, per workload ({group})"),
-        ));
+        // asyncio's rows (5 to 6 times tokio) would flatten every other bar: they are in the tables.
+        let ran = |s: &&Server| mine.iter().any(|t| t.servers.iter().any(|r| r.id == s.id));
+        let shown = servers.iter().filter(|s| s.role != Role::Reference);
+        let shown = shown.filter(ran);
+        let vs = |t: &Table, id: &str| match t.baseline? {
+            base if base == id => Some(Spread::exact(1.0)),
+            base => t.ratio(id, base, CPU),
+        };
+        let bars = shown.map(|s| series(s, mine.iter().map(|t| vs(t, &s.id)).collect()));
+        let groups = mine.iter().map(|t| t.workload.id.clone()).collect();
+        let title = format!("CPU per request, ratio to the baseline, per workload ({group})");
+        let (file, y) = (format!("cpu-{group}.svg"), "ratio to the baseline");
+        plot(file, title, y, Ratios, groups, bars.collect())?;
     }
-    for table in tables.iter().filter(|t| t.group.id() == "single-core") {
-        if !["zen-c100", "hello-close-c16", "c10k"].contains(&table.workload.id.as_str()) {
-            continue;
-        }
-        let path = dir.join(format!("latency-{}.svg", table.workload.id));
-        latency(results, table, &path, &name)?;
-        written.push((
-            path,
-            format!(
-                "Latency percentiles, {} (single core)",
-                table.workload.title
-            ),
-        ));
+    let latency = ["zen-c100", "hello-close-c16", "c10k"];
+    let single = tables.iter().filter(|t| t.group == Group::SingleCore);
+    for table in single.filter(|t| latency.contains(&&*t.workload.id)) {
+        let median = |id, f| table.median(id, f).map(Spread::exact);
+        let percentiles = |id| LATENCY.map(|f| median(id, f)).to_vec();
+        let lines = table.servers.iter().map(|s| series(s, percentiles(&s.id)));
+        let groups = ["p50", "p99", "p99.9"].map(String::from).to_vec();
+        let title = format!(
+            "Latency percentiles, {} (single core)",
+            table.workload.title
+        );
+        let (file, y) = (format!("latency-{}.svg", table.workload.id), "microseconds");
+        plot(file, title, y, LogLines, groups, lines.collect())?;
     }
-    if let Ok(rows) = &results.syscalls {
-        let path = dir.join("syscalls.svg");
-        if super::syscalls::plot::draw(results, rows, &path)? {
-            written.push((
-                path,
-                "Syscalls per request, per server, for each load (under strace)".into(),
-            ));
-        }
-    }
-    if let Ok(memory) = &results.memory {
-        let bars: Vec<(String, f64, RGBColor)> = memory
-            .iter()
-            .filter_map(|m| {
-                Some((
-                    name(m.server),
-                    m.per_connection()?,
-                    colour(results, m.server),
-                ))
-            })
-            .collect();
-        if !bars.is_empty() {
-            let path = dir.join("memory.svg");
-            memory_bars(&bars, &path)?;
-            written.push((
-                path,
-                "RSS per idle connection, bytes (10,000 idle zen connections)".into(),
-            ));
-        }
-    }
+    let rows = results.syscalls.as_deref().unwrap_or_default();
+    let loads = syscall_loads(rows);
+    let total = |s: &Server, load: &Workload| total(rows, &s.id, &load.id).map(Spread::exact);
+    let counted = |s: &&Server| rows.iter().any(|r| r.server == s.id);
+    let counted = servers.iter().filter(counted);
+    let bars = counted.map(|s| series(s, loads.iter().map(|(load, _)| total(s, load)).collect()));
+    let groups = loads.iter().map(|(w, _)| w.id.replace("syscalls-", ""));
+    let title = "Syscalls per request, per server, for each load (under strace)".into();
+    let (file, y) = ("syscalls.svg".into(), "syscalls per request");
+    plot(file, title, y, Bars, groups.collect(), bars.collect())?;
+    let memory = |s: &Server| results.memory.iter().flatten().find(|m| m.server == s.id);
+    let bytes = |s| Some(Spread::exact(memory(s)?.per_connection()?));
+    let measured = servers.iter().filter(|s| memory(s).is_some());
+    let bars = measured.map(|s| series(s, vec![bytes(s)]));
+    let (groups, bars) = (vec!["10,000 idle zen connections".into()], bars.collect());
+    let title = "RSS per idle connection, bytes (10,000 idle zen connections)".into();
+    plot("memory.svg".into(), title, "bytes", Bars, groups, bars)?;
     Ok(written)
 }
 
-/// Requests per second against connections; `false` if there were no zen keep-alive runs.
-fn throughput(
-    results: &Results,
-    tables: &[&Table],
-    path: &Path,
-    name: &dyn Fn(&str) -> String,
-) -> Result<bool, String> {
-    let tables: Vec<&&Table> = tables
-        .iter()
-        .filter(|t| t.workload.is_zen_keepalive())
-        .collect();
-    let Some(first) = tables.first() else {
-        return Ok(false);
-    };
-    let max_c = tables
-        .iter()
-        .map(|t| t.workload.connections())
-        .max()
-        .unwrap_or(1000) as f64;
-    let max_rps = tables
-        .iter()
-        .flat_map(|t| t.rows.iter().filter_map(|r| r.median(Metric::Rps)))
-        .fold(1.0, f64::max);
-    let root = SVGBackend::new(path, (860, 500)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "zen keep-alive: requests per second against connections",
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d((1f64..max_c * 1.2).log_scale(), 0f64..max_rps * 1.1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("connections (C)")
-        .x_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc("requests per second")
-        .y_label_formatter(&|v| format!("{:.0}k", v / 1000.0))
-        .draw()
-        .map_err(err)?;
-    for row in &first.rows {
-        let points: Vec<(f64, f64)> = tables
-            .iter()
-            .filter_map(|t| {
-                let r = t.rows.iter().find(|r| r.server == row.server)?;
-                Some((t.workload.connections() as f64, r.median(Metric::Rps)?))
-            })
-            .collect();
-        dotted_line(
-            &mut chart,
-            points,
-            colour(results, row.server),
-            name(row.server),
-        )?;
+/// A chart as SVG, or `None` if it has nothing to show. The plot is on the left; the legend
+/// to its right.
+fn svg(
+    title: &str,
+    y_desc: &str,
+    kind: Kind,
+    groups: &[String],
+    series: &[Series],
+) -> Option<String> {
+    let values = series.iter().flat_map(|(_, _, v)| v.iter().flatten());
+    let (low, high) = values.fold((f64::MAX, 0.0f64), |(l, h), s| (l.min(s.min), h.max(s.max)));
+    if high <= 0.0 {
+        return None;
     }
-    legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
-    root.present().map_err(err)?;
-    Ok(true)
-}
-
-/// CPU per request over the baseline's, a bar per server per workload.
-fn cpu(results: &Results, tables: &[&Table], path: &Path, name: &dyn Fn(&str) -> String) -> Drawn {
-    // asyncio's rows (5 to 6 times tokio) would flatten every other bar: they are in the tables.
-    let shown = |id: &str| {
-        results
-            .servers
-            .iter()
-            .find(|s| s.id == id)
-            .is_none_or(|s| s.role != Role::Reference)
+    let (log, bars) = (
+        kind == Kind::LogLines,
+        matches!(kind, Kind::Bars | Kind::Ratios),
+    );
+    let (bottom, top) = match kind {
+        Kind::LogLines => ((low * 0.7).max(0.1), high * 1.5),
+        Kind::Ratios => (0.0, high.clamp(1.2, 4.0) * 1.1),
+        _ => (0.0, high * 1.1),
     };
-    let servers: Vec<&'static str> = {
-        let mut ids: Vec<&'static str> = Vec::new();
-        for row in tables.iter().flat_map(|t| &t.rows) {
-            if !ids.contains(&row.server) && shown(row.server) {
-                ids.push(row.server);
+    // The plot's corners, the width of a group, and where a value goes up or down.
+    let (n, width, height) = (
+        groups.len(),
+        300.0 + 140.0 * groups.len().max(3) as f64,
+        500.0,
+    );
+    let (left, right, upper, base) = (70.0, width - 230.0, 40.0, height - 40.0);
+    let (slot, bar) = (
+        (right - left) / n as f64,
+        0.8 * (right - left) / (n * series.len()) as f64,
+    );
+    let scale = |v: f64| if log { v.max(bottom).log10() } else { v };
+    let y = |v: f64| {
+        let share = (scale(v.min(top)) - scale(bottom)) / (scale(top) - scale(bottom));
+        (base - share * (base - upper)).round()
+    };
+    let x = |i: usize| left + (i as f64 + 0.5) * slot;
+    let head =
+        format!("<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}'>");
+    let mut svg = vec![
+        head,
+        format!("<style>{STYLE}</style><rect width='100%' height='100%' fill='white'/>"),
+    ];
+    let (middle, centre) = ((left + right) / 2.0, (upper + base) / 2.0);
+    svg.push(format!(
+        "<text class='title middle' x='{middle}' y='24'>{title}</text>"
+    ));
+    svg.push(format!(
+        "<text class='middle' transform='translate(16 {centre}) rotate(-90)'>{y_desc}</text>"
+    ));
+    // The y ticks, each with its grid line; the group names; the axes.
+    for tick in ticks(bottom, top, log) {
+        let (at, label, end) = (y(tick), number(tick), left - 6.0);
+        svg.push(format!("<path class='grid' d='M{left} {at}H{right}'/>"));
+        svg.push(format!(
+            "<text class='end' x='{end}' y='{at}' dy='4'>{label}</text>"
+        ));
+    }
+    for (i, group) in groups.iter().enumerate() {
+        let (at, below) = (x(i), base + 18.0);
+        svg.push(format!(
+            "<text class='middle' x='{at}' y='{below}'>{group}</text>"
+        ));
+    }
+    svg.push(format!(
+        "<path d='M{left} {upper}V{base}H{right}' stroke='black' fill='none'/>"
+    ));
+    if kind == Kind::Ratios {
+        svg.push(format!(
+            "<path d='M{left} {}H{right}' stroke='black'/>",
+            y(1.0)
+        ));
+    }
+    // The series: in each group a bar with its whisker, or a dot on a line; and the legend.
+    for (j, (name, colour, values)) in series.iter().enumerate() {
+        let points = values.iter().enumerate();
+        let points = points.filter_map(|(i, s)| Some((i, (*s)?)));
+        let mut line = Vec::new();
+        for (i, s) in points {
+            let (at, high, low) = (x(i), y(s.median), y(s.min));
+            let (mid, wide) = (
+                at - 0.4 * slot + (j as f64 + 0.45) * bar,
+                (0.9 * bar).round(),
+            );
+            let mid = mid.round();
+            let (corner, tall, max) = (mid - wide / 2.0, base - high, y(s.max));
+            if bars {
+                let rect = format!("x='{corner}' y='{high}' width='{wide}' height='{tall}'");
+                svg.push(format!(
+                    "<rect {rect} fill='{colour}'/><path d='M{mid} {low}V{max}' stroke='black'/>"
+                ));
+            } else {
+                svg.push(format!(
+                    "<circle cx='{at}' cy='{high}' r='3' fill='{colour}'/>"
+                ));
             }
+            line.push(format!("{at},{high}"));
         }
-        ids
-    };
-    let top = tables
-        .iter()
-        .flat_map(|t| {
-            t.rows
-                .iter()
-                .filter(|r| shown(r.server))
-                .filter_map(|r| r.vs_baseline[0].map(|s| s.max))
-        })
-        .fold(1.2, f64::max)
-        .min(4.0);
-    let n = tables.len();
-    let root = SVGBackend::new(path, (260 + 110 * n.max(4) as u32, 520)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let labels: Vec<String> = tables.iter().map(|t| t.workload.id.clone()).collect();
-    let mut chart = grouped_bars(
-        &root,
-        "server CPU per request ÷ the baseline's, same round (lower is better)",
-        &labels,
-        top * 1.6,
-        "ratio to the baseline",
-    )?;
-    let width = 0.8 / servers.len().max(1) as f64;
-    for (j, &server) in servers.iter().enumerate() {
-        let colour = colour(results, server);
-        let mut bars = Vec::new();
-        let mut whiskers = Vec::new();
-        for (i, table) in tables.iter().enumerate() {
-            let Some(row) = table.rows.iter().find(|r| r.server == server) else {
-                continue;
-            };
-            let spread = match row.vs_baseline[0] {
-                Some(spread) => spread,
-                None if Some(server) == table.baseline => super::stats::Spread {
-                    median: 1.0,
-                    min: 1.0,
-                    max: 1.0,
-                },
-                None => continue,
-            };
-            bars.push(bar(i, j, width, spread.median.min(top), colour));
-            let mid = i as f64 - 0.4 + (j as f64 + 0.45) * width;
-            whiskers.push(PathElement::new(
-                vec![(mid, spread.min.min(top)), (mid, spread.max.min(top))],
-                BLACK.stroke_width(1),
+        if !bars {
+            let line = line.join(" ");
+            svg.push(format!(
+                "<polyline points='{line}' fill='none' stroke='{colour}' stroke-width='2'/>"
             ));
         }
-        chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(name(server))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
-        chart.draw_series(whiskers).map_err(err)?;
+        let (row, label) = (upper + 15.0 * j as f64, right + 38.0);
+        let swatch = format!("x='{}' y='{row}' width='12' height='10'", right + 20.0);
+        svg.push(format!(
+            "<rect {swatch} fill='{colour}'/><text x='{label}' y='{}'>{name}</text>",
+            row + 9.0
+        ));
     }
-    let one = LineSeries::new(
-        vec![(-0.5, 1.0), (n as f64 - 0.5, 1.0)],
-        BLACK.stroke_width(1),
-    );
-    chart.draw_series(one).map_err(err)?;
-    legend(&mut chart, SeriesLabelPosition::UpperRight)?;
-    root.present().map_err(err)
+    Some(svg.join("\n") + "\n</svg>\n")
 }
 
-/// Latency percentiles for one workload, a line per server (log scale).
-fn latency(results: &Results, table: &Table, path: &Path, name: &dyn Fn(&str) -> String) -> Drawn {
-    let metrics = [Metric::P50, Metric::P99, Metric::P999];
-    let values = |r: &super::stats::Summary| -> Vec<(f64, f64)> {
-        metrics
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| Some((i as f64, r.median(*m)?)))
-            .collect()
-    };
-    let all: Vec<f64> = table
-        .rows
-        .iter()
-        .flat_map(|r| values(r).into_iter().map(|(_, v)| v))
-        .collect();
-    let (low, high) = all
-        .iter()
-        .fold((f64::MAX, 1.0f64), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
-    let root = SVGBackend::new(path, (760, 480)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            format!("latency, {}", table.workload.title),
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(70)
-        .build_cartesian_2d(-0.2f64..2.2, ((low * 0.7).max(0.1)..high * 1.5).log_scale())
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(3)
-        .x_label_formatter(&|x| match x.round() as i64 {
-            0 if (x - 0.0).abs() < 0.01 => "p50".into(),
-            1 if (x - 1.0).abs() < 0.01 => "p99".into(),
-            2 if (x - 2.0).abs() < 0.01 => "p99.9".into(),
-            _ => String::new(),
-        })
-        .y_desc("microseconds")
-        .y_labels(12)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .draw()
-        .map_err(err)?;
-    for row in &table.rows {
-        let points = values(row);
-        dotted_line(
-            &mut chart,
-            points,
-            colour(results, row.server),
-            name(row.server),
-        )?;
+/// Round values for the ticks of an axis from `low` to `high`: 1, 2 and 5 times the powers of
+/// ten on a log scale; on a linear one, steps of 1, 2 or 5 times a power of ten, about 6 of them.
+fn ticks(low: f64, high: f64, log: bool) -> Vec<f64> {
+    if log {
+        let decades = low.log10().floor() as i32..=high.log10().ceil() as i32;
+        let all = decades.flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)));
+        return all.filter(|v| (low..=high).contains(v)).collect();
     }
-    legend(&mut chart, SeriesLabelPosition::LowerRight)?;
-    root.present().map_err(err)
+    let (rough, steps) = (high / 6.0, [1.0, 2.0, 5.0, 10.0]);
+    let power = 10f64.powf(rough.log10().floor());
+    let step = steps.map(|m| m * power).into_iter().find(|s| *s >= rough);
+    let step = step.unwrap_or(rough);
+    let ticks = (0..).map(|i| i as f64 * step);
+    ticks.take_while(|v| *v <= high).collect()
 }
 
-/// Bytes per idle connection, a bar per server.
-fn memory_bars(bars: &[(String, f64, RGBColor)], path: &Path) -> Drawn {
-    let top = bars.iter().map(|b| b.1).fold(100.0, f64::max) * 1.15;
-    let root = SVGBackend::new(path, (760, 420)).into_drawing_area();
-    root.fill(&WHITE).map_err(err)?;
-    let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-    let mut chart = ChartBuilder::on(&root)
-        .caption("RSS per idle connection (bytes)", ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-0.5f64..bars.len() as f64 - 0.5, 0f64..top)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_labels(bars.len())
-        .x_label_formatter(&|x| group_label(&labels, *x))
-        .draw()
-        .map_err(err)?;
-    let rects = bars.iter().enumerate().map(|(i, (_, bytes, colour))| {
-        Rectangle::new(
-            [(i as f64 - 0.3, 0.0), (i as f64 + 0.3, *bytes)],
-            colour.filled(),
-        )
-    });
-    chart.draw_series(rects).map_err(err)?;
-    root.present().map_err(err)
-}
-
-/// The chart of a bar plot in groups: one group per label along x (group `i` centred on
-/// `i`), y from 0 to `height`, each group named under it.
-pub(super) fn grouped_bars<'a, 'b>(
-    root: &'b DrawingArea<SVGBackend<'a>, Shift>,
-    caption: &str,
-    labels: &[String],
-    height: f64,
-    y_desc: &str,
-) -> Result<ChartContext<'b, SVGBackend<'a>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
-    let n = labels.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(50)
-        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..height)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| group_label(labels, *x))
-        .y_desc(y_desc)
-        .draw()
-        .map_err(err)?;
-    Ok(chart)
-}
-
-/// The label under x = `x`: the name of the group centred there, or nothing between groups.
-fn group_label(labels: &[String], x: f64) -> String {
-    let i = x.round();
-    if (x - i).abs() < 0.01 && i >= 0.0 {
-        labels.get(i as usize).cloned().unwrap_or_default()
-    } else {
-        String::new()
+/// A tick's label: `150k`, `2500`, `1.2`.
+fn number(value: f64) -> String {
+    if value >= 10_000.0 {
+        return format!("{:.0}k", value / 1000.0);
     }
+    let text = format!("{value:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Bar `j` (each `width` wide) of group `i` in a [`grouped_bars`] chart, `value` high.
-pub(super) fn bar(
-    i: usize,
-    j: usize,
-    width: f64,
-    value: f64,
-    colour: RGBColor,
-) -> Rectangle<(f64, f64)> {
-    let x0 = i as f64 - 0.4 + j as f64 * width;
-    Rectangle::new([(x0, 0.0), (x0 + width * 0.9, value)], colour.filled())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Draws `points` as a line with a dot at each point, named `label` in the legend.
-fn dotted_line<'a: 'b, 'b, X, Y>(
-    chart: &mut ChartContext<'b, SVGBackend<'a>, Cartesian2d<X, Y>>,
-    points: Vec<(f64, f64)>,
-    colour: RGBColor,
-    label: String,
-) -> Drawn
-where
-    X: Ranged<ValueType = f64>,
-    Y: Ranged<ValueType = f64>,
-{
-    chart
-        .draw_series(points.iter().map(|&p| Circle::new(p, 3, colour.filled())))
-        .map_err(err)?;
-    chart
-        .draw_series(LineSeries::new(points, colour.stroke_width(2)))
-        .map_err(err)?
-        .label(label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)));
-    Ok(())
-}
+    #[test]
+    fn ticks_are_round_numbers_within_the_range() {
+        assert_eq!(ticks(0.0, 1.8, false), [0.0, 0.5, 1.0, 1.5]);
+        assert_eq!(ticks(30.0, 600.0, true), [50.0, 100.0, 200.0, 500.0]);
+        assert_eq!(number(152_300.0), "152k");
+        assert_eq!(number(2.50), "2.5");
+    }
 
-/// Draws the legend at `position`, inside the plot area.
-pub(super) fn legend<'a: 'b, 'b, X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'b, SVGBackend<'a>, Cartesian2d<X, Y>>,
-    position: SeriesLabelPosition,
-) -> Drawn {
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(position)
-        .draw()
-        .map_err(err)
-}
-
-/// A plotters error as text.
-pub(super) fn err(error: impl std::fmt::Display) -> String {
-    format!("plot: {error}")
+    #[test]
+    fn a_chart_has_a_bar_per_figure_and_a_legend_entry_per_series() {
+        let bar = |v: f64| {
+            Some(Spread {
+                median: v,
+                min: v * 0.9,
+                max: v * 1.1,
+            })
+        };
+        let series = [
+            ("a".into(), "#000".into(), vec![bar(1.0), None]),
+            ("b".into(), "#fff".into(), vec![bar(2.0), bar(3.0)]),
+        ];
+        let groups = ["x".to_string(), "y".into()];
+        let svg = svg("title", "ratio", Kind::Ratios, &groups, &series).unwrap();
+        assert_eq!(svg.matches("<rect x=").count(), 3 + 2);
+        assert!(svg.contains(">title</text>") && svg.contains(">b</text>"));
+        assert!(svg.ends_with("</svg>\n"));
+        assert!(super::svg("empty", "", Kind::Bars, &groups, &[]).is_none());
+    }
 }

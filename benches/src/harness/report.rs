@@ -1,223 +1,168 @@
-//! The report: one table per workload and group, printed on stdout and written as Markdown,
-//! and every run and summary as JSON.
+//! The report's tables, each a header and rows of cells: one per workload and group, one per
+//! memory measurement, one per syscall load; and a table's Markdown.
 //!
-//! The headline columns are ratios to the group's baseline (tokio `current_thread` for the
-//! single-core group, tokio per-core for the per-core group): the median of the per-pair
-//! ratios, with their spread in brackets. The absolute medians stand beside them. Below 1 is
-//! better for CPU per request; above 1 is better for requests per second.
+//! The headline columns of a workload's table are ratios to the group's baseline (tokio
+//! `current_thread` for the single-core group, tokio per-core for the per-core group): the
+//! median of the per-pair ratios, with their spread in brackets. The absolute medians stand
+//! beside them. Below 1 is better for CPU per request; above 1 is better for requests per
+//! second.
 
-use serde_json::{json, Value};
-
+use super::counters::{per_request, PER_REQUEST};
 use super::memory::{self, Memory};
 use super::run::Run;
-use super::servers::{Group, Role, Server};
-use super::soak::Soak;
-use super::stats::{summarize, Metric, Spread, Summary};
-use super::syscalls::Syscalls;
+use super::servers::{name, Group, Role, Server};
+use super::stats::{median, ratio, Figure, Spread, CPU, RPS, USER};
+use super::syscalls::{self, Syscalls, Traced, BASELINE};
 use super::workloads::Workload;
-use super::{Results, Setup};
+use super::Results;
 
-/// One workload in one group: a row per server.
+/// A table: its header, and its rows of cells.
+pub type Cells = (Vec<String>, Vec<Vec<String>>);
+
+/// The absolute columns of a workload's table: the title, the figure (its median over the
+/// rounds), the decimals and the unit after the number.
+const COLUMNS: [(&str, Figure, usize, &str); 7] = [
+    ("CPU µs/req", CPU, 2, ""),
+    ("user µs/req", USER, 2, ""),
+    ("req/s", |m| Some(m.rps / 1000.0), 1, "k"),
+    ("p50 µs", |m| m.latency_us.p50, 0, ""),
+    ("p99 µs", |m| m.latency_us.p99, 0, ""),
+    ("p99.9 µs", |m| m.latency_us.p99_9, 0, ""),
+    ("gen CPU", |m| Some(m.generator_cpu), 2, ""),
+];
+
+/// A syscall gets a column of its own when some row makes at least this many per request;
+/// the rest are added up under "other".
+const OWN_COLUMN: f64 = 0.005;
+
+/// One workload in one group: a row per server that ran it.
 pub struct Table<'a> {
     /// The group.
     pub group: Group,
     /// The workload.
     pub workload: &'a Workload,
+    /// Its runs, every round of every server.
+    pub runs: Vec<&'a Run>,
+    /// The servers that ran, in catalogue order.
+    pub servers: Vec<&'a Server>,
     /// The baseline's id, if it ran.
-    pub baseline: Option<&'static str>,
+    pub baseline: Option<&'a str>,
     /// The other rows CPU per request is compared with (the floor; tokio multi_thread).
-    pub others: Vec<&'static str>,
-    /// The rows, in catalogue order.
-    pub rows: Vec<Summary>,
+    pub others: Vec<&'a str>,
 }
 
-/// The tables of `results`, in the order the workloads ran.
+impl Table<'_> {
+    /// The median of `server`'s `figure`.
+    pub fn median(&self, server: &str, figure: Figure) -> Option<f64> {
+        median(&self.runs, server, figure)
+    }
+
+    /// The per-pair ratio of `server`'s `figure` to `against`'s.
+    pub fn ratio(&self, server: &str, against: &str, figure: Figure) -> Option<Spread> {
+        ratio(&self.runs, server, against, figure)
+    }
+
+    /// The title: the workload, and the group.
+    pub fn title(&self) -> String {
+        let group = match self.group {
+            Group::SingleCore => "single core",
+            Group::PerCore => "2 event loops; load generator shares the 2 cores",
+        };
+        format!("{} ({group})", self.workload.title)
+    }
+
+    /// The header and the cells.
+    pub fn cells(&self) -> Cells {
+        let name = |id: &str| name(self.servers.iter().copied(), id);
+        let base = self.baseline.map_or("baseline".into(), name);
+        let mut header = vec!["server".into(), format!("CPU/req ÷ {base}")];
+        header.extend(["user CPU/req ÷ same", "req/s ÷ same"].map(String::from));
+        let others = self.others.iter();
+        let others = others.map(|id| format!("CPU/req ÷ {}", name(id)));
+        header.extend(others);
+        header.extend(COLUMNS.iter().map(|column| column.0.to_string()));
+        header.push("notes".into());
+        let row = |server: &&Server| {
+            let id = server.id.as_str();
+            // A ratio with its spread, or `1` for the row compared with itself.
+            let vs = |against: &str, figure| match self.ratio(id, against, figure) {
+                _ if against == id => "1".into(),
+                spread => spread.map_or("–".into(), |s| s.cell()),
+            };
+            let base = self.baseline.unwrap_or_default();
+            let mut cells = vec![
+                server.name.clone(),
+                vs(base, CPU),
+                vs(base, USER),
+                vs(base, RPS),
+            ];
+            cells.extend(self.others.iter().map(|other| vs(other, CPU)));
+            for (_, figure, digits, unit) in COLUMNS {
+                let value = self.median(id, figure);
+                cells.push(value.map_or("–".into(), |v| format!("{v:.digits$}{unit}")));
+            }
+            cells.push(self.notes(id));
+            cells
+        };
+        (header, self.servers.iter().map(row).collect())
+    }
+
+    /// What `server`'s row must warn about: failed runs, a saturated generator, a busy machine.
+    fn notes(&self, server: &str) -> String {
+        let mine = self.runs.iter().filter(|r| r.server == server);
+        let mine: Vec<&&Run> = mine.collect();
+        let has = |run: &&&Run, flag| run.flags.iter().any(|f| f.contains(flag));
+        let flagged = |flag| mine.iter().filter(|r| has(r, flag)).count();
+        let failed = mine.iter().filter(|run| run.failure.is_some()).count();
+        let notes = [
+            ("", failed, " runs FAILED"),
+            ("generator saturated in ", flagged("saturated"), ""),
+            ("machine busy in ", flagged("machine was busy"), ""),
+        ];
+        let notes = notes.iter().filter(|(_, count, _)| *count > 0);
+        let rounds = mine.len();
+        let notes =
+            notes.map(|(before, count, after)| format!("{before}{count} of {rounds}{after}"));
+        notes.collect::<Vec<_>>().join("; ")
+    }
+}
+
+/// The tables of `results`, in the order the workloads ran: a table per workload and group
+/// that ran, its rows in catalogue order, its ratios to the group's baseline, and its CPU per
+/// request also to the floor and to tokio multi_thread.
 pub fn tables(results: &Results) -> Vec<Table<'_>> {
     let mut tables = Vec::new();
-    for workload in &results.workloads {
-        for group in [Group::SingleCore, Group::PerCore] {
-            let runs: Vec<&Run> = results
-                .runs
-                .iter()
-                .filter(|r| r.group == group && r.workload == workload.id)
-                .collect();
-            if runs.is_empty() {
-                continue;
-            }
-            let in_group: Vec<&Server> = results
-                .servers
-                .iter()
-                .filter(|s| s.group == group)
-                .collect();
-            let ran = |id: &str| runs.iter().any(|r| r.server == id);
-            let with_role = |role| {
-                in_group
-                    .iter()
-                    .find(|s| s.role == role && ran(s.id))
-                    .map(|s| s.id)
-            };
-            let baseline = with_role(Role::Baseline);
-            let mut others: Vec<&'static str> = with_role(Role::Floor).into_iter().collect();
-            others.extend(
-                in_group
-                    .iter()
-                    .map(|s| s.id)
-                    .filter(|id| *id == "tokio-multi-thread-2" && ran(id)),
-            );
-            let order: Vec<&'static str> = in_group.iter().map(|s| s.id).collect();
-            let rows = summarize(&runs, &order, baseline, &others);
-            tables.push(Table {
-                group,
-                workload,
-                baseline,
-                others,
-                rows,
-            });
-        }
+    let workloads = results.workloads.iter();
+    let cells = workloads.flat_map(|w| Group::ALL.map(|g| (w, g)));
+    for (workload, group) in cells {
+        let ran = |r: &&Run| r.group == group && r.workload == workload.id;
+        let runs: Vec<&Run> = results.runs.iter().filter(ran).collect();
+        let served = |s: &&Server| s.group == group && runs.iter().any(|r| r.server == s.id);
+        let servers: Vec<&Server> = results.servers.iter().filter(served).collect();
+        let with_role = |role| servers.iter().find(|s| s.role == role).map(|s| &*s.id);
+        let multi = servers.iter().find(|s| s.id == "tokio-multi-thread-2");
+        let multi = multi.map(|s| &*s.id);
+        let (baseline, others) = (with_role(Role::Baseline), [with_role(Role::Floor), multi]);
+        let others = others.into_iter().flatten().collect();
+        let table = Table {
+            group,
+            workload,
+            runs,
+            servers,
+            baseline,
+            others,
+        };
+        tables.extend(Some(table).filter(|t| !t.runs.is_empty()));
     }
     tables
 }
 
-/// A ratio with its spread: `0.97 (0.95–0.99)`, or `1` for the baseline itself.
-fn ratio_cell(spread: Option<Spread>, is_self: bool) -> String {
-    match spread {
-        _ if is_self => "1".into(),
-        Some(s) => format!("{:.2} ({:.2}–{:.2})", s.median, s.min, s.max),
-        None => "–".into(),
-    }
-}
-
-/// A figure with `digits` decimals, or `–`.
-fn number(value: Option<f64>, digits: usize) -> String {
-    value.map_or("–".into(), |v| format!("{v:.digits$}"))
-}
-
-/// Requests per second, in thousands: `152.3k`.
-fn kilo(value: Option<f64>) -> String {
-    value.map_or("–".into(), |v| format!("{:.1}k", v / 1000.0))
-}
-
-/// The header and the cells of `table`; `name` turns a server id into its name.
-pub fn cells(table: &Table, name: &dyn Fn(&str) -> String) -> (Vec<String>, Vec<Vec<String>>) {
-    let base = table.baseline.map_or("baseline".to_string(), name);
-    let mut header = vec![
-        "server".to_string(),
-        format!("CPU/req ÷ {base}"),
-        "user CPU/req ÷ same".into(),
-        "req/s ÷ same".into(),
-    ];
-    header.extend(
-        table
-            .others
-            .iter()
-            .map(|other| format!("CPU/req ÷ {}", name(other))),
-    );
-    header.extend(
-        [
-            "CPU µs/req",
-            "user µs/req",
-            "req/s",
-            "p50 µs",
-            "p99 µs",
-            "p99.9 µs",
-            "gen CPU",
-            "notes",
-        ]
-        .map(String::from),
-    );
-    let rows = table
-        .rows
-        .iter()
-        .map(|row| {
-            let is_base = Some(row.server) == table.baseline;
-            let mut cells = vec![name(row.server)];
-            cells.extend(row.vs_baseline.iter().map(|s| ratio_cell(*s, is_base)));
-            cells.extend(
-                row.cpu_vs
-                    .iter()
-                    .map(|(other, s)| ratio_cell(*s, *other == row.server)),
-            );
-            cells.extend([
-                number(row.median(Metric::Cpu), 2),
-                number(row.median(Metric::User), 2),
-                kilo(row.median(Metric::Rps)),
-                number(row.median(Metric::P50), 0),
-                number(row.median(Metric::P99), 0),
-                number(row.median(Metric::P999), 0),
-                number(row.median(Metric::GeneratorCpu), 2),
-                notes(row),
-            ]);
-            cells
-        })
-        .collect();
-    (header, rows)
-}
-
-/// What a row must warn about.
-fn notes(row: &Summary) -> String {
-    let mut notes = Vec::new();
-    let (rounds, ok) = row.rounds;
-    if ok < rounds {
-        notes.push(format!("{} of {rounds} runs FAILED", rounds - ok));
-    }
-    if row.saturated > 0 {
-        notes.push(format!(
-            "generator saturated in {} of {rounds}",
-            row.saturated
-        ));
-    }
-    if row.busy > 0 {
-        notes.push(format!("machine busy in {} of {rounds}", row.busy));
-    }
-    notes.join("; ")
-}
-
-/// The title of a table.
-pub fn title(table: &Table) -> String {
-    let group = match table.group {
-        Group::SingleCore => "single core",
-        Group::PerCore => "2 event loops; load generator shares the 2 cores",
-    };
-    format!("{} ({group})", table.workload.title)
-}
-
-/// `cells` as a plain text table with aligned columns.
-pub fn text(header: &[String], rows: &[Vec<String>]) -> String {
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([header[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..header.len()).map(width).collect();
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        padded.join("  ").trim_end().to_string()
-    };
-    let mut out = line(header);
-    for row in rows {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
-    out
-}
-
-/// `cells` as a Markdown table.
-pub fn markdown(header: &[String], rows: &[Vec<String>]) -> String {
+/// A table in Markdown.
+pub fn markdown((header, rows): &Cells) -> String {
     let line = |cells: &[String]| format!("| {} |", cells.join(" | "));
-    let mut out = line(header);
-    out.push('\n');
-    out.push_str(&format!("|{}", "---|".repeat(header.len())));
-    for row in rows {
-        out.push('\n');
-        out.push_str(&line(row));
-    }
-    out
+    let mut out = vec![line(header), format!("|{}", "---|".repeat(header.len()))];
+    out.extend(rows.iter().map(|row| line(row)));
+    out.join("\n")
 }
 
 /// The title of the memory table for `connections` connections.
@@ -226,49 +171,110 @@ pub fn memory_title(connections: usize) -> String {
     match connections {
         memory::IDLE => format!("RSS per idle connection ({count} idle zen connections)"),
         memory::C100K => format!("C100K: {count} zen connections, each answered once, then idle"),
-        _ => format!("C100K, scaled down to {count} zen connections (see the notes), each answered once, then idle"),
+        _ => format!(
+            "C100K, scaled down to {count} zen connections (see the notes), each answered once, then idle"
+        ),
     }
 }
 
-/// The memory table's header and rows (all rows hold the same number of connections).
-pub fn memory_cells(
-    memory: &[Memory],
-    name: &dyn Fn(&str) -> String,
-) -> (Vec<String>, Vec<Vec<String>>) {
-    let connections = memory.first().map_or(0, |m| m.connections);
-    let header = vec![
-        "server".to_string(),
-        "answered".into(),
-        "seconds to open and answer all".into(),
-        "RSS before (kB)".into(),
-        format!("RSS with {} open (kB)", thousands(connections)),
-        "bytes per connection".into(),
-    ];
-    let rows = memory
-        .iter()
-        .map(|m| {
-            let mut row = vec![
-                name(m.server),
-                format!("{} of {}", thousands(m.answered), thousands(m.connections)),
-            ];
-            match &m.rss_kb {
-                Ok((before, after)) => row.extend([
+/// The memory table (all rows hold the same number of connections).
+pub fn memory_cells(memory: &[Memory], servers: &[Server]) -> Cells {
+    let open = thousands(memory.first().map_or(0, |m| m.connections));
+    let header = format!(
+        "server|answered|seconds to open and answer all|RSS before (kB)|RSS with {open} open (kB)|bytes per connection"
+    );
+    let row = |m: &Memory| {
+        let answered = format!("{} of {}", thousands(m.answered), thousands(m.connections));
+        let mut row = vec![name(servers, &m.server), answered];
+        match (&m.rss_kb, m.per_connection()) {
+            (Ok((before, after)), Some(bytes)) => {
+                row.extend([
                     format!("{:.1}", m.seconds),
                     before.to_string(),
                     after.to_string(),
-                    number(m.per_connection(), 0),
-                ]),
-                Err(error) => row.extend([
-                    "–".into(),
-                    "–".into(),
-                    "–".into(),
-                    format!("FAILED: {error}"),
-                ]),
+                ]);
+                row.push(format!("{bytes:.0}"));
             }
-            row
-        })
-        .collect();
-    (header, rows)
+            (rss, _) => {
+                row.extend(["–", "–", "–"].map(String::from));
+                let error = rss.as_ref().err().map_or("", String::as_str);
+                row.push(format!("FAILED: {error}"));
+            }
+        }
+        row
+    };
+    (
+        header.split('|').map(String::from).collect(),
+        memory.iter().map(row).collect(),
+    )
+}
+
+/// The syscall loads that were counted, each with its rows, in the order they ran.
+pub fn syscall_loads(rows: &[Syscalls]) -> Vec<(Workload, Vec<&Syscalls>)> {
+    let loads = syscalls::workloads().into_iter();
+    let loads = loads.map(|load| {
+        let mine: Vec<&Syscalls> = rows.iter().filter(|r| r.workload == load.id).collect();
+        (load, mine)
+    });
+    loads.filter(|(_, mine)| !mine.is_empty()).collect()
+}
+
+/// One syscall load's table: a row per server, with its syscalls per request, their ratio
+/// to tokio `current_thread`'s, each syscall by name, and zenio's runtime counters per
+/// request.
+pub fn syscall_cells(rows: &[&Syscalls], servers: &[Server]) -> Cells {
+    let counted = rows
+        .iter()
+        .filter_map(|r| Some((&*r.server, r.traced.as_ref().ok()?)));
+    let counted: Vec<(&str, &Traced)> = counted.collect();
+    // The syscalls with a column, in alphabetical order, as strace's `-S name` sorts them.
+    let counts = counted.iter().flat_map(|(_, traced)| &traced.counts);
+    let mut columns: Vec<&str> = counts.map(|count| count.name.as_str()).collect();
+    columns.sort();
+    columns.dedup();
+    let frequent = |name: &&str| {
+        counted
+            .iter()
+            .any(|(_, t)| t.per_request(name) >= OWN_COLUMN)
+    };
+    columns.retain(frequent);
+    let base = counted.iter().find(|(server, _)| *server == BASELINE);
+    let base = base.map(|(_, traced)| traced.total_per_request());
+    let mut header = vec![
+        "server".into(),
+        "syscalls/req".into(),
+        format!("÷ {}", name(servers, BASELINE)),
+    ];
+    header.extend(columns.iter().map(|syscall| syscall.to_string()));
+    header.push("other".into());
+    header.extend(PER_REQUEST.iter().map(|(_, title)| format!("{title}/req")));
+    header.push("requests".into());
+    let width = header.len();
+    let row = |row: &&Syscalls| {
+        let mut cells = vec![name(servers, &row.server)];
+        let traced = match &row.traced {
+            Ok(traced) => traced,
+            Err(failure) => {
+                cells.push(format!("FAILED: {failure}"));
+                cells.resize(width, String::new());
+                return cells;
+            }
+        };
+        let total = traced.total_per_request();
+        let per = columns.iter().map(|syscall| traced.per_request(syscall));
+        let per: Vec<f64> = per.collect();
+        let shown: f64 = per.iter().sum();
+        cells.push(format!("{total:.2}"));
+        cells.push(base.map_or("–".into(), |base| format!("{:.2}", total / base)));
+        cells.extend(per.iter().map(|per| format!("{per:.2}")));
+        cells.push(format!("{:.2}", (total - shown).max(0.0)));
+        let runtime = traced.counters.as_ref().and_then(per_request);
+        let runtime = runtime.map(|per| per.iter().map(|v| format!("{v:.2}")).collect());
+        cells.extend(runtime.unwrap_or(vec!["–".into(); PER_REQUEST.len()]));
+        cells.push(traced.requests.to_string());
+        cells
+    };
+    (header, rows.iter().map(row).collect())
 }
 
 /// `100000` as `100,000`.
@@ -284,35 +290,73 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
-/// Everything, as the JSON of `compare.json`.
-pub fn json(setup: &Setup, results: &Results) -> Value {
-    let summaries: Vec<Value> = tables(results)
-        .iter()
-        .flat_map(|t| t.rows.iter().map(Summary::json))
-        .collect();
-    let held = |held: &Result<Vec<Memory>, String>| match held {
-        Ok(rows) => json!(rows.iter().map(Memory::json).collect::<Vec<_>>()),
-        Err(reason) => json!({ "skipped": reason }),
-    };
-    json!({
-        "command": setup.command,
-        "mode": setup.mode.name(),
-        "rounds": setup.rounds,
-        "seconds_per_run": setup.seconds,
-        "pinned": setup.pinning.is_ok(),
-        "wrk": setup.wrk,
-        "machine": results.machine.json(),
-        "notes": results.notes,
-        "workloads": results.workloads.iter().map(|w| json!({"id": w.id, "title": w.title})).collect::<Vec<_>>(),
-        "servers": results.servers.iter().map(|s| json!({"id": s.id, "name": s.name, "group": s.group.id()})).collect::<Vec<_>>(),
-        "summaries": summaries,
-        "memory": held(&results.memory),
-        "c100k": held(&results.c100k),
-        "soak": results.soaks.iter().map(Soak::json).collect::<Vec<_>>(),
-        "syscalls": match &results.syscalls {
-            Ok(rows) => json!(rows.iter().map(Syscalls::json).collect::<Vec<_>>()),
-            Err(reason) => json!({ "skipped": reason }),
-        },
-        "runs": results.runs.iter().map(Run::json).collect::<Vec<_>>(),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::counters::Counters;
+    use crate::harness::strace::Count;
+
+    fn row(server: &str, counts: &[(&str, u64)], counters: Option<Counters>) -> Syscalls {
+        let counts = counts.iter().map(|(name, calls)| Count {
+            name: name.to_string(),
+            calls: *calls,
+            errors: 0,
+        });
+        let traced = Traced {
+            requests: 1000,
+            counts: counts.collect(),
+            counters,
+        };
+        Syscalls {
+            server: server.into(),
+            workload: "syscalls-zen-keepalive-c1".into(),
+            traced: Ok(traced),
+        }
+    }
+
+    #[test]
+    fn a_syscall_table_has_a_column_per_frequent_syscall_and_the_ratio_to_tokio() {
+        let line = "core 0: 1 connections, 1000 requests; runtime: polls=2000 reactor_waits=1000";
+        let ours = [
+            ("recvfrom", 1000),
+            ("sendto", 1000),
+            ("epoll_pwait", 1000),
+            ("brk", 2),
+        ];
+        let tokio = [
+            ("recvfrom", 1000),
+            ("sendto", 1000),
+            ("epoll_pwait", 1000),
+            ("futex", 1000),
+        ];
+        let rows = [
+            row(
+                "zenio-coroutine",
+                &ours,
+                crate::harness::counters::parse(&[line.to_string()]),
+            ),
+            row(BASELINE, &tokio, None),
+        ];
+        let refs: Vec<&Syscalls> = rows.iter().collect();
+        let (header, cells) = syscall_cells(&refs, &[]);
+        assert_eq!(
+            &header[3..7],
+            ["epoll_pwait", "futex", "recvfrom", "sendto"]
+        );
+        assert_eq!(header[7], "other");
+        assert_eq!(&cells[0][1..3], ["3.00", "0.75"]);
+        assert_eq!(cells[0][7], "0.00");
+        assert_eq!(cells[0][8], "2.00");
+        assert_eq!(cells[1][8], "–");
+    }
+
+    #[test]
+    fn markdown_tables_have_a_rule_under_the_header() {
+        let cells = (
+            vec!["a".to_string(), "b".into()],
+            vec![vec!["1".to_string(), "2".into()]],
+        );
+        assert_eq!(markdown(&cells), "| a | b |\n|---|---|\n| 1 | 2 |");
+        assert_eq!(thousands(100_000), "100,000");
+    }
 }

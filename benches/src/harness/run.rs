@@ -7,34 +7,32 @@
 //!    `/proc/PID/stat`) every 10 ms.
 //! 3. Run the load generator (pinned to the other core) for D seconds with `--json`, and wait
 //!    for it to exit with `waitid(WEXITED | WNOWAIT)`, which leaves it a zombie, so that its
-//!    final CPU time can still be read from `/proc` (wrk does not report its own).
+//!    final CPU time can still be read from `/proc`.
 //! 4. Read the server's ticks once more. The server's CPU window runs from the last sample
 //!    taken before the generator's measurement began (its exit time minus the measured
 //!    duration) to now: the generator opens its connections before its clock starts, and at
 //!    10,000 connections that takes a noticeable fraction of a second.
 //!    The machine's busy time over the same run (`/proc/stat`), less the server's and the
-//!    generator's, is what other work took: see [`quiet`](super::quiet).
+//!    generator's, is what other work took: see [`schedule`](super::schedule).
 //! 5. Stop the server, and judge the run: zero requests, a wrong answer or a failed connection
 //!    fails it; a generator above 90% of its core flags it as saturated.
 //!
 //! Ticks are counted at `CLK_TCK` per second (`getconf CLK_TCK`, 100 on Linux), so a 5 s run
 //! at ~50% server CPU is resolved to about 0.4%.
 
-use std::io::Read;
-use std::process;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
+use rustix::io::Errno;
 use rustix::process::{waitid, Pid, WaitId, WaitIdOptions};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
-use super::process::{cpu_ticks, spawn_piped, Running};
-use super::quiet::{busy_ticks, BUSY_MACHINE};
+use super::process::{busy_ticks, cpu_ticks, hz, spawn, Running};
+use super::schedule::BUSY_MACHINE;
 use super::servers::{Group, Server};
-use super::workloads::{self, Output, Workload};
-use super::wrk;
+use super::workloads::{self, Length, Workload};
 use super::Setup;
 
 /// Above this fraction of one core, the load generator may be what set the pace.
@@ -43,47 +41,89 @@ pub const SATURATED: f64 = 0.9;
 /// How often the sampler reads the server's CPU ticks.
 const SAMPLE_EVERY: Duration = Duration::from_millis(10);
 
-/// What the load generator measured, and what the server spent meanwhile.
-#[derive(Clone, Debug, Default)]
+/// Latency percentiles in microseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    /// The median.
+    pub p50: Option<f64>,
+    /// The 99th percentile.
+    pub p99: Option<f64>,
+    /// The 99.9th percentile.
+    pub p99_9: Option<f64>,
+    /// The largest.
+    pub max: Option<f64>,
+}
+
+/// What the load generator measured, and what the server spent meanwhile. Our generators'
+/// `--json` object reads straight into it (the `alias`es are their names).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Measure {
     /// Answers checked in the window.
     pub requests: u64,
-    /// Answers that were wrong (wrk: non-2xx responses).
+    /// Answers that were wrong.
     pub wrong: u64,
     /// Connections or requests that failed.
     pub errors: u64,
     /// Seconds the generator measured.
+    #[serde(alias = "duration_s")]
     pub seconds: f64,
     /// Answers per second.
+    #[serde(alias = "throughput_rps")]
     pub rps: f64,
-    /// Latency p50, p99, p99.9 (wrk: none) and max, in microseconds.
-    pub latency_us: [Option<f64>; 4],
-    /// The generator's CPU time over its wall time, user plus system, and user alone.
-    pub generator_cpu: (f64, f64),
-    /// The server's CPU seconds in the window, user plus system, and user alone.
-    pub server_cpu_s: (f64, f64),
+    /// Latency percentiles.
+    pub latency_us: Latency,
+    /// The generator's CPU time (user plus system) over its wall time.
+    #[serde(alias = "cpu")]
+    pub generator_cpu: f64,
+    /// The generator's user-mode CPU time over its wall time.
+    #[serde(alias = "cpu_user")]
+    pub generator_user: f64,
+    /// The server's CPU seconds in the window, user plus system.
+    #[serde(default)]
+    pub server_cpu_s: f64,
+    /// The server's user-mode CPU seconds in the window.
+    #[serde(default)]
+    pub server_user_s: f64,
     /// Cores' worth of CPU that neither the server nor the generator used during the run
     /// (other processes, interrupts, time stolen by the hypervisor), from `/proc/stat`.
+    #[serde(default)]
     pub other_cpu: f64,
 }
 
 impl Measure {
-    /// Server CPU microseconds per request: (total, user).
-    pub fn cpu_us_per_request(&self) -> (f64, f64) {
-        let per = |seconds: f64| seconds * 1e6 / self.requests.max(1) as f64;
-        (per(self.server_cpu_s.0), per(self.server_cpu_s.1))
+    /// Server CPU microseconds per request, user plus system.
+    pub fn cpu_us(&self) -> f64 {
+        self.server_cpu_s * 1e6 / self.requests.max(1) as f64
+    }
+
+    /// Server user-mode CPU microseconds per request.
+    pub fn user_us(&self) -> f64 {
+        self.server_user_s * 1e6 / self.requests.max(1) as f64
+    }
+
+    /// Why a run with this measure failed, if it did.
+    pub fn failure(&self) -> Option<String> {
+        if self.wrong > 0 {
+            Some(format!("{} WRONG ANSWERS", self.wrong))
+        } else if self.requests == 0 {
+            Some(format!("NO ANSWERS AT ALL ({} errors)", self.errors))
+        } else if self.errors > 0 {
+            Some(format!("{} FAILED CONNECTIONS OR REQUESTS", self.errors))
+        } else {
+            None
+        }
     }
 }
 
 /// One run, whatever came of it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Run {
     /// The server's group.
     pub group: Group,
     /// The workload's id.
     pub workload: String,
     /// The server's id.
-    pub server: &'static str,
+    pub server: String,
     /// Which round, from 1.
     pub round: usize,
     /// What was measured, if the run got that far.
@@ -92,90 +132,60 @@ pub struct Run {
     pub failure: Option<String>,
     /// Warnings that do not fail the run, such as a saturated generator.
     pub flags: Vec<String>,
-    /// What the server printed when it stopped (zenio's summary lines).
-    pub server_said: Vec<String>,
 }
 
 impl Run {
-    /// The run as JSON, for `compare.json`.
-    pub fn json(&self) -> Value {
-        let measure = self.measure.as_ref().map(|m| {
-            let (cpu, user) = m.cpu_us_per_request();
-            let [p50, p99, p999, max] = m.latency_us;
-            json!({
-                "requests": m.requests, "wrong": m.wrong, "errors": m.errors,
-                "seconds": m.seconds, "throughput_rps": m.rps,
-                "server_cpu_us_per_request": cpu, "server_user_us_per_request": user,
-                "server_cpu_s": m.server_cpu_s.0, "server_user_s": m.server_cpu_s.1,
-                "latency_us": { "p50": p50, "p99": p99, "p99_9": p999, "max": max },
-                "generator_cpu": m.generator_cpu.0, "generator_cpu_user": m.generator_cpu.1,
-                "other_cpu": m.other_cpu,
-            })
-        });
-        json!({
-            "group": self.group.id(), "workload": self.workload, "server": self.server,
-            "round": self.round, "ok": self.failure.is_none(), "failure": self.failure,
-            "flags": self.flags, "measure": measure, "server_said": self.server_said,
-        })
+    /// The measure of a run that succeeded.
+    pub fn ok(&self) -> Option<&Measure> {
+        self.measure.as_ref().filter(|_| self.failure.is_none())
     }
 }
 
 /// Runs `server` under `workload` once, for round `round`.
 pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) -> Run {
+    let (group, workload_id, server_id) = (server.group, workload.id.clone(), server.id.clone());
     let mut run = Run {
-        group: server.group,
-        workload: workload.id.clone(),
-        server: server.id,
+        group,
+        workload: workload_id,
+        server: server_id,
         round,
-        measure: None,
-        failure: None,
-        flags: Vec::new(),
-        server_said: Vec::new(),
+        ..Run::default()
     };
-    let argv = server
-        .command(workload.proto())
-        .expect("the schedule only pairs servers with their protocols");
-    let many = workload.connections() > 5000;
-    let extra: &[&str] = if server.zenio && many {
-        &["--max-conns", "20000"]
-    } else {
-        &[]
+    let argv = server.command(workload.kind.proto()).expect("its protocol");
+    let argv = setup.pin(group, 0, argv);
+    let extra: &[&str] = match server.zenio && workload.connections > 5000 {
+        true => &["--max-conns", "20000"],
+        false => &[],
     };
-    let running = match Running::start(argv, setup.server_pin(server.group), extra) {
-        Ok(running) => running,
-        Err(error) => {
-            run.failure = Some(error);
-            return run;
-        }
-    };
-    let result = measure(setup, &running, workload, server.group);
-    let stopped = running.stop();
-    run.server_said = stopped.stdout;
-    run.server_said.extend(stopped.stderr);
-    if stopped.killed {
-        run.flags
-            .push("server ignored SIGTERM for 10 s and was killed".into());
-    } else if server.zenio && !stopped.status.is_some_and(|status| status.success()) {
-        run.flags.push(format!(
-            "server exited with {:?} after SIGTERM, not 0",
-            stopped.status
-        ));
-    }
-    match result {
+    let measured = Running::start(&argv, extra).and_then(|running| {
+        let length = Length::Seconds(setup.seconds);
+        let argv = workloads::generator(workload, &setup.bins, running.port, length);
+        let measured = measure(&running, &setup.pin(group, 1, &argv));
+        let (status, _) = running.stop();
+        let killed = "server ignored SIGTERM for 10 s and was killed";
+        let exited = status.filter(|status| server.zenio && !status.success());
+        let exited =
+            exited.map(|status| format!("server exited with {status} after SIGTERM, not 0"));
+        run.flags.extend(if status.is_none() {
+            Some(killed.into())
+        } else {
+            exited
+        });
+        measured
+    });
+    match measured {
         Ok(measure) => {
-            run.failure = judge(&measure);
-            if measure.other_cpu > BUSY_MACHINE {
-                run.flags.push(format!(
-                    "the machine was busy: {:.2} of a core went to other processes or was stolen",
-                    measure.other_cpu
-                ));
+            let (other, generator) = (measure.other_cpu, measure.generator_cpu);
+            if other > BUSY_MACHINE {
+                let busy = "of a core went to other processes or was stolen";
+                let note = format!("the machine was busy: {other:.2} {busy}");
+                run.flags.push(note);
             }
-            if measure.generator_cpu.0 > SATURATED {
-                run.flags.push(format!(
-                    "load generator saturated ({:.2} of a core)",
-                    measure.generator_cpu.0
-                ));
+            if generator > SATURATED {
+                let note = format!("load generator saturated ({generator:.2} of a core)");
+                run.flags.push(note);
             }
+            run.failure = measure.failure();
             run.measure = Some(measure);
         }
         Err(error) => run.failure = Some(error),
@@ -183,181 +193,62 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
     run
 }
 
-/// Why a measured run failed, if it did.
-pub fn judge(measure: &Measure) -> Option<String> {
-    if measure.wrong > 0 {
-        Some(format!("{} WRONG ANSWERS", measure.wrong))
-    } else if measure.requests == 0 {
-        Some(format!("NO ANSWERS AT ALL ({} errors)", measure.errors))
-    } else if measure.errors > 0 {
-        Some(format!("{} FAILED CONNECTIONS OR REQUESTS", measure.errors))
-    } else {
-        None
-    }
-}
-
-/// Steps 2 to 4: samples the server's CPU while the generator runs, and reads the results.
-fn measure(
-    setup: &Setup,
-    server: &Running,
-    workload: &Workload,
-    group: Group,
-) -> Result<Measure, String> {
+/// Steps 2 to 4: runs the generator while a thread samples the server's CPU, and reads the
+/// results.
+fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     let pid = server.pid();
-    let sampler = Sampler::start(pid);
-    let (mut argv, output) =
-        workloads::generator(workload, &setup.bins, server.port, setup.seconds, setup.wrk)?;
-    if let Some(pin) = setup.generator_pin(group) {
-        argv.splice(0..0, pin.iter().cloned());
-    }
-    let mut child = spawn_piped(&argv)?;
-    let started = Instant::now();
-    let busy_before = busy_ticks();
-    let read_all = |mut pipe: Box<dyn Read + Send>| {
-        thread::spawn(move || {
-            let mut text = String::new();
-            drop(pipe.read_to_string(&mut text));
-            text
-        })
-    };
-    let stdout = read_all(Box::new(child.stdout.take().expect("piped")));
-    let stderr = read_all(Box::new(child.stderr.take().expect("piped")));
-    // Wait for the exit but leave a zombie, whose /proc/PID/stat still holds its CPU time.
-    let gen_pid = Pid::from_raw(child.id() as i32).expect("a child's pid is positive");
-    while let Err(error) = waitid(
-        WaitId::Pid(gen_pid),
-        WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
-    ) {
-        if error != rustix::io::Errno::INTR {
-            break;
-        }
-    }
-    let ended = Instant::now();
-    let server_end = cpu_ticks(pid);
-    let generator_ticks = cpu_ticks(child.id());
-    let busy_after = busy_ticks();
-    let status = child
-        .wait()
-        .map_err(|error| format!("waiting for the generator: {error}"))?;
-    let samples = sampler.stop();
-    let (stdout, stderr) = (
-        stdout.join().unwrap_or_default(),
-        stderr.join().unwrap_or_default(),
+    let (mut child, said) = spawn(argv, None)?;
+    let (started, busy_before, stop) = (
+        Instant::now(),
+        busy_ticks(),
+        Arc::new(AtomicBool::new(false)),
     );
-    let mut measure = match output {
-        Output::Json => parse_json(&stdout),
-        Output::Wrk => wrk::parse(&stdout),
-    }
-    .ok_or_else(|| {
-        format!(
-            "the load generator ({status}) gave no result: {}",
-            stderr.trim()
-        )
-    })?;
-    // The generator's own CPU share: wrk does not report it, so take it from the zombie.
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    if output == Output::Wrk {
-        let wall = ended.duration_since(started).as_secs_f64();
-        if let Some((user, system)) = generator_ticks {
-            measure.generator_cpu = ((user + system) as f64 / hz / wall, user as f64 / hz / wall);
-        }
-    }
+    let sampler = thread::spawn({
+        let stop = stop.clone();
+        move || sample(pid, &stop)
+    });
+    // Wait for the exit but leave a zombie, whose /proc/PID/stat still holds its CPU time.
+    let id = Pid::from_raw(child.id() as i32).expect("a child's pid is positive");
+    while let Err(Errno::INTR) = waitid(
+        WaitId::Pid(id),
+        WaitIdOptions::EXITED | WaitIdOptions::NOWAIT,
+    ) {}
+    let (ended, server_end, busy_after) = (Instant::now(), cpu_ticks(pid), busy_ticks());
+    let generator = cpu_ticks(child.id()).unwrap_or_default();
+    stop.store(true, Ordering::Relaxed);
+    let samples = sampler.join().unwrap_or_default();
+    let mut measure = workloads::read(&mut child, said)?;
     // The server's CPU over the generator's measurement window.
-    let window_start = ended
-        .checked_sub(Duration::from_secs_f64(measure.seconds))
-        .unwrap_or(started);
-    let (_, first) = samples
-        .iter()
-        .rev()
-        .find(|(at, _)| *at <= window_start)
-        .or(samples.first())
-        .ok_or("the server's CPU time could not be read")?;
     let (user, system) = server_end.ok_or("the server died during the run")?;
-    let user_s = user.saturating_sub(first.0) as f64 / hz;
-    let system_s = system.saturating_sub(first.1) as f64 / hz;
-    measure.server_cpu_s = (user_s + system_s, user_s);
+    let window = ended.checked_sub(Duration::from_secs_f64(measure.seconds));
+    let window = window.unwrap_or(started);
+    let before = samples.iter().rev().find(|(at, _)| *at <= window);
+    let before = before.or(samples.first());
+    let (_, (user_before, system_before)) = before.ok_or("the server's CPU could not be read")?;
+    let user_s = user.saturating_sub(*user_before) as f64 / hz();
+    let system_s = system.saturating_sub(*system_before) as f64 / hz();
+    (measure.server_cpu_s, measure.server_user_s) = (user_s + system_s, user_s);
     // Everything else the machine did meanwhile: other processes, and time the hypervisor
     // stole. Over the generator's whole life (connection setup included), in cores.
-    let wall = ended.duration_since(started).as_secs_f64();
-    if let (Some(before), Some(after), Some(server_first), Some(generator)) =
-        (busy_before, busy_after, samples.first(), generator_ticks)
-    {
-        let server_all = (user + system).saturating_sub(server_first.1 .0 + server_first.1 .1);
-        let ours = server_all + generator.0 + generator.1;
-        measure.other_cpu = after.saturating_sub(before).saturating_sub(ours) as f64 / hz / wall;
-    }
+    let wall = (ended - started).as_secs_f64();
+    let busy = busy_after.saturating_sub(busy_before);
+    let (first_user, first_system) = samples.first().map_or((0, 0), |s| s.1);
+    let server = (user + system).saturating_sub(first_user + first_system);
+    measure.other_cpu =
+        busy.saturating_sub(server + generator.0 + generator.1) as f64 / hz() / wall;
     Ok(measure)
 }
 
-/// What a finished `zen-load` or `http-load` measured, from its output; or why there is
-/// nothing to read (its status and what it said on stderr).
-pub fn generator_result(output: &process::Output) -> Result<Measure, String> {
-    parse_json(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
-        format!(
-            "the load generator ({}) gave no result: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        )
-    })
-}
-
-/// Reads `zen-load`'s or `http-load`'s `--json` object.
-pub fn parse_json(stdout: &str) -> Option<Measure> {
-    let value: Value =
-        serde_json::from_str(stdout.lines().rev().find(|l| l.starts_with('{'))?).ok()?;
-    let number = |v: &Value| v.as_f64();
-    let latency = &value["latency_us"];
-    Some(Measure {
-        requests: value["requests"].as_u64()?,
-        wrong: value["wrong"].as_u64()?,
-        errors: value["errors"].as_u64()?,
-        seconds: number(&value["duration_s"])?,
-        rps: number(&value["throughput_rps"])?,
-        latency_us: [
-            number(&latency["p50"]),
-            number(&latency["p99"]),
-            number(&latency["p99_9"]),
-            number(&latency["max"]),
-        ],
-        generator_cpu: (number(&value["cpu"])?, number(&value["cpu_user"])?),
-        server_cpu_s: (0.0, 0.0),
-        other_cpu: 0.0,
-    })
-}
-
-/// A thread that reads a process's CPU ticks every 10 ms, with the time of each reading.
-struct Sampler {
-    /// Tells the thread to stop.
-    stop: Arc<AtomicBool>,
-    /// The thread; it returns its samples.
-    thread: JoinHandle<Vec<(Instant, (u64, u64))>>,
-}
-
-impl Sampler {
-    /// Takes a first sample at once, then one every 10 ms.
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let first = cpu_ticks(pid).map(|ticks| (Instant::now(), ticks));
-        let thread = thread::spawn(move || {
-            let mut samples: Vec<_> = first.into_iter().collect();
-            while !flag.load(Ordering::Relaxed) {
-                thread::sleep(SAMPLE_EVERY);
-                // Stamp after the read: a sample counts only ticks taken before its time.
-                if let Some(ticks) = cpu_ticks(pid) {
-                    samples.push((Instant::now(), ticks));
-                }
-            }
-            samples
-        });
-        Self { stop, thread }
+/// The server's CPU ticks, with the time of each reading: one at once, then one every 10 ms
+/// until `stop`.
+fn sample(pid: u32, stop: &AtomicBool) -> Vec<(Instant, (u64, u64))> {
+    let mut samples = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        // Stamp after the read: a sample counts only ticks taken before its time.
+        samples.extend(cpu_ticks(pid).map(|ticks| (Instant::now(), ticks)));
+        thread::sleep(SAMPLE_EVERY);
     }
-
-    /// Stops the thread and returns the samples, oldest first.
-    fn stop(self) -> Vec<(Instant, (u64, u64))> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or_default()
-    }
+    samples
 }
 
 #[cfg(test)]
@@ -365,37 +256,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_generators_json_becomes_a_measure() {
-        let line = r#"{"connections":10,"cpu":0.97,"cpu_user":0.03,"duration_s":1.0,"errors":0,
-            "latency_us":{"max":5115.9,"p50":62.1,"p99":90.2,"p99_9":135.0},"pipeline":1,
-            "requests":157099,"throughput_rps":157095.3,"wrong":0}"#
-            .replace('\n', "");
-        let measure = parse_json(&format!("noise\n{line}\n")).unwrap();
-        assert_eq!(measure.requests, 157_099);
-        assert_eq!(measure.latency_us[2], Some(135.0));
-        assert_eq!(measure.generator_cpu, (0.97, 0.03));
-        assert_eq!(judge(&measure), None);
-    }
-
-    #[test]
     fn wrong_answers_no_answers_and_errors_fail_a_run() {
         let ok = Measure {
             requests: 10,
             ..Measure::default()
         };
-        assert!(judge(&Measure {
+        assert_eq!(ok.failure(), None);
+        assert!(Measure {
             wrong: 1,
             ..ok.clone()
-        })
+        }
+        .failure()
         .unwrap()
         .contains("WRONG"));
-        assert!(judge(&Measure {
+        assert!(Measure {
             requests: 0,
             ..ok.clone()
-        })
+        }
+        .failure()
         .unwrap()
         .contains("NO ANSWERS"));
-        assert!(judge(&Measure { errors: 2, ..ok })
+        assert!(Measure { errors: 2, ..ok }
+            .failure()
             .unwrap()
             .contains("FAILED"));
     }

@@ -13,11 +13,15 @@
 //! per-core group is not pinned from outside, because zenio's `--cores`, tokio-server's
 //! `per-core` and floor-server's `--cores` pin their own threads, one per core.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::options::installed;
 
 /// The protocol a workload speaks, and so the one a server must serve.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Proto {
     /// Zen questions and answers.
     Zen,
@@ -26,16 +30,21 @@ pub enum Proto {
 }
 
 /// The two groups of servers, measured separately.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Group {
     /// One event loop on core 0, the load generator on core 1.
+    #[default]
     SingleCore,
     /// Two event loops, one per core; the load generator shares those cores.
     PerCore,
 }
 
 impl Group {
-    /// The group's name in tables, JSON and plot file names.
+    /// Both groups, in the order they are reported.
+    pub const ALL: [Group; 2] = [Group::SingleCore, Group::PerCore];
+
+    /// The group's name in plot file names.
     pub fn id(self) -> &'static str {
         match self {
             Group::SingleCore => "single-core",
@@ -45,7 +54,8 @@ impl Group {
 }
 
 /// What a server is for, in the report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// One of zenio's own servers.
     Ours,
@@ -60,28 +70,25 @@ pub enum Role {
 }
 
 /// One server of the catalogue.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Server {
     /// A short name without spaces, for `--only`, JSON and plots: `zenio-coroutine`.
-    pub id: &'static str,
+    pub id: String,
     /// The name in tables: `zenio coroutine`.
-    pub name: &'static str,
+    pub name: String,
     /// Which group it is measured in.
     pub group: Group,
     /// Its part in the report.
     pub role: Role,
     /// The protocols it serves, and the command line for each.
-    commands: Vec<(Proto, Vec<String>)>,
+    pub commands: Vec<(Proto, Vec<String>)>,
     /// Whether it is one of zenio's servers, which take `--max-conns` and exit 0 on SIGTERM.
     pub zenio: bool,
+    /// Its colour in the plots, `#rrggbb`.
+    pub colour: String,
 }
 
 impl Server {
-    /// Whether it serves `proto`.
-    pub fn serves(&self, proto: Proto) -> bool {
-        self.commands.iter().any(|(p, _)| *p == proto)
-    }
-
     /// The command line that serves `proto` on any free port, if it serves it.
     pub fn command(&self, proto: Proto) -> Option<&[String]> {
         let (_, argv) = self.commands.iter().find(|(p, _)| *p == proto)?;
@@ -89,54 +96,60 @@ impl Server {
     }
 }
 
-/// Where the binaries are: one directory holds both packages' (`target/release`, or
-/// `target/debug` under `cargo test`).
-#[derive(Clone, Debug)]
-pub struct Bins {
-    /// The directory.
-    pub dir: PathBuf,
+/// Every server: id, name, group, role, its colour in the plots (a per-core server has its
+/// single-core namesake's), and its command lines for zen and for hello (empty where it does
+/// not serve that protocol). The first word is a binary of the target directory, or the
+/// asyncio script in `peers/`, run with `python3`. The order is the order of the tables.
+const CATALOGUE: &str = r##"[
+["zenio-coroutine", "zenio coroutine", "single-core", "ours", "#d62728", "zen-server --arch coroutine", "hello-server --style coroutine"],
+["zenio-callback", "zenio callback", "single-core", "ours", "#ff7f0e", "zen-server --arch callback", "hello-server --style callback"],
+["zenio-poll", "zenio poll", "single-core", "ours", "#bcbd22", "zen-server --arch poll", ""],
+["tokio-current-thread", "tokio current_thread", "single-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor current-thread --threads 1", "tokio-server --proto hello --flavor current-thread --threads 1"],
+["smol", "smol", "single-core", "peer", "#9467bd", "smol-server --proto zen", "smol-server --proto hello"],
+["floor", "floor", "single-core", "floor", "#2ca02c", "floor-server --proto zen", "floor-server --proto hello"],
+["asyncio-callback", "asyncio callback", "single-core", "reference", "#7f7f7f", "asyncio_zen.py --style callback", ""],
+["asyncio-coroutine", "asyncio coroutine", "single-core", "reference", "#5a5a5a", "asyncio_zen.py --style coroutine", ""],
+["hyper-zenio", "hyper on zenio", "single-core", "peer", "#e377c2", "", "hello-server --style hyper"],
+["hyper-tokio", "hyper on tokio", "single-core", "peer", "#17becf", "", "hyper-tokio-server"],
+["zenio-coroutine-2", "zenio coroutine, 2 cores", "per-core", "ours", "#d62728", "zen-server --arch coroutine --cores 2", "hello-server --style coroutine --cores 2"],
+["zenio-callback-2", "zenio callback, 2 cores", "per-core", "ours", "#ff7f0e", "zen-server --arch callback --cores 2", "hello-server --style callback --cores 2"],
+["tokio-per-core-2", "tokio per-core, 2 cores", "per-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor per-core --threads 2", "tokio-server --proto hello --flavor per-core --threads 2"],
+["tokio-multi-thread-2", "tokio multi_thread, 2 workers", "per-core", "peer", "#8c564b", "tokio-server --proto zen --flavor multi-thread --threads 2", "tokio-server --proto hello --flavor multi-thread --threads 2"],
+["floor-2", "floor, 2 cores", "per-core", "floor", "#2ca02c", "floor-server --proto zen --cores 2", "floor-server --proto hello --cores 2"]
+]"##;
+
+/// The name in tables of the server `id` among `servers` (its id if it is not there).
+pub fn name<'a>(servers: impl IntoIterator<Item = &'a Server>, id: &str) -> String {
+    let server = servers.into_iter().find(|s| s.id == id);
+    server.map_or(id, |s| &s.name).to_string()
 }
 
-impl Bins {
-    /// The path of binary `name`, if it has been built.
-    pub fn find(&self, name: &str) -> Option<String> {
-        let path = self.dir.join(name);
-        path.is_file().then(|| path.to_string_lossy().into_owned())
-    }
-}
-
-/// The catalogue: every server that can run here, and a note for each one that cannot.
-pub fn catalogue(bins: &Bins) -> (Vec<Server>, Vec<String>) {
-    let mut servers = Vec::new();
-    let mut notes = Vec::new();
-    let need = |name: &str, notes: &mut Vec<String>| {
-        let found = bins.find(name);
-        if found.is_none() {
-            notes.push(format!(
-                "{name} is not built in {}: its rows are skipped",
-                bins.dir.display()
-            ));
+/// The catalogue: every server that can run with the binaries in `bins` (a missing binary
+/// fails its runs), and a note if the asyncio rows cannot run.
+pub fn catalogue(bins: &Path) -> (Vec<Server>, Vec<String>) {
+    let rows: Vec<(String, String, Group, Role, String, String, String)> =
+        serde_json::from_str(CATALOGUE).expect("the catalogue is valid JSON");
+    let (python, peers) = (
+        installed("python3"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("peers"),
+    );
+    let argv = |line: &str| {
+        let mut argv: Vec<String> = line.split(' ').map(String::from).collect();
+        let script = argv[0].ends_with(".py");
+        let dir = if script { &peers } else { bins };
+        argv[0] = dir.join(&argv[0]).to_string_lossy().into();
+        if script {
+            argv.insert(0, "python3".into());
         }
-        found
+        argv
     };
-    let zen = need("zen-server", &mut notes);
-    let hello = need("hello-server", &mut notes);
-    let tokio = need("tokio-server", &mut notes);
-    let smol = need("smol-server", &mut notes);
-    let floor = need("floor-server", &mut notes);
-    let args = |bin: &Option<String>, rest: &[&str]| -> Option<Vec<String>> {
-        let bin = bin.as_ref()?;
-        Some(
-            std::iter::once(bin.clone())
-                .chain(rest.iter().map(|s| s.to_string()))
-                .collect(),
-        )
-    };
-    let mut add = |id, name, group, role, zenio, cmds: Vec<(Proto, Option<Vec<String>>)>| {
-        let commands: Vec<_> = cmds
-            .into_iter()
-            .filter_map(|(p, c)| Some((p, c?)))
-            .collect();
+    let mut servers = Vec::new();
+    for (id, name, group, role, colour, zen, hello) in rows {
+        let zenio = zen.starts_with("zen-server") || hello.starts_with("hello-server");
+        let runs = |line: &String| !line.is_empty() && (python || !line.contains(".py"));
+        let commands = [(Proto::Zen, zen), (Proto::Hello, hello)].into_iter();
+        let commands = commands.filter(|(_, line)| runs(line));
+        let commands: Vec<_> = commands.map(|(proto, line)| (proto, argv(&line))).collect();
         if !commands.is_empty() {
             servers.push(Server {
                 id,
@@ -145,181 +158,13 @@ pub fn catalogue(bins: &Bins) -> (Vec<Server>, Vec<String>) {
                 role,
                 commands,
                 zenio,
+                colour,
             });
         }
+    }
+    let notes = match python {
+        true => Vec::new(),
+        false => vec!["python3 not found: the asyncio reference rows are skipped".into()],
     };
-    use Group::{PerCore, SingleCore};
-    use Proto::{Hello, Zen};
-    // The single-core group: one event loop each.
-    for (id, name, arch) in [
-        ("zenio-coroutine", "zenio coroutine", "coroutine"),
-        ("zenio-callback", "zenio callback", "callback"),
-    ] {
-        let cmds = vec![
-            (Zen, args(&zen, &["--arch", arch])),
-            (Hello, args(&hello, &["--style", arch])),
-        ];
-        add(id, name, SingleCore, Role::Ours, true, cmds);
-    }
-    add(
-        "zenio-poll",
-        "zenio poll",
-        SingleCore,
-        Role::Ours,
-        true,
-        vec![(Zen, args(&zen, &["--arch", "poll"]))],
-    );
-    let tokio_cmds = |flavor: &str, threads: &str| {
-        vec![
-            (
-                Zen,
-                args(
-                    &tokio,
-                    &["--proto", "zen", "--flavor", flavor, "--threads", threads],
-                ),
-            ),
-            (
-                Hello,
-                args(
-                    &tokio,
-                    &["--proto", "hello", "--flavor", flavor, "--threads", threads],
-                ),
-            ),
-        ]
-    };
-    add(
-        "tokio-current-thread",
-        "tokio current_thread",
-        SingleCore,
-        Role::Baseline,
-        false,
-        tokio_cmds("current-thread", "1"),
-    );
-    let proto_cmds = |bin: &Option<String>, extra: &[&str]| {
-        let with = |proto: &str| {
-            let mut rest = vec!["--proto", proto];
-            rest.extend_from_slice(extra);
-            args(bin, &rest)
-        };
-        vec![(Zen, with("zen")), (Hello, with("hello"))]
-    };
-    add(
-        "smol",
-        "smol",
-        SingleCore,
-        Role::Peer,
-        false,
-        proto_cmds(&smol, &[]),
-    );
-    add(
-        "floor",
-        "floor",
-        SingleCore,
-        Role::Floor,
-        false,
-        proto_cmds(&floor, &[]),
-    );
-    match python3() {
-        Some(python) => {
-            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/peers/asyncio_zen.py").to_string();
-            for (id, name, style) in [
-                ("asyncio-callback", "asyncio callback", "callback"),
-                ("asyncio-coroutine", "asyncio coroutine", "coroutine"),
-            ] {
-                let argv = vec![
-                    python.clone(),
-                    script.clone(),
-                    "--style".into(),
-                    style.into(),
-                ];
-                add(
-                    id,
-                    name,
-                    SingleCore,
-                    Role::Reference,
-                    false,
-                    vec![(Zen, Some(argv))],
-                );
-            }
-        }
-        None => notes.push("python3 not found: the asyncio reference rows are skipped".into()),
-    }
-    if hello
-        .as_ref()
-        .is_some_and(|bin| help_mentions(bin, "hyper"))
-    {
-        add(
-            "hyper-zenio",
-            "hyper on zenio",
-            SingleCore,
-            Role::Peer,
-            true,
-            vec![(Hello, args(&hello, &["--style", "hyper"]))],
-        );
-    } else {
-        notes.push("hello-server has no --style hyper: the hyper-on-zenio row is skipped".into());
-    }
-    match bins.find("hyper-tokio-server") {
-        Some(bin) => add(
-            "hyper-tokio",
-            "hyper on tokio",
-            SingleCore,
-            Role::Peer,
-            false,
-            vec![(Hello, Some(vec![bin]))],
-        ),
-        None => {
-            notes.push("hyper-tokio-server is not built: the hyper-on-tokio row is skipped".into())
-        }
-    }
-    // The per-core group: two event loops each.
-    for (id, name, arch) in [
-        ("zenio-coroutine-2", "zenio coroutine, 2 cores", "coroutine"),
-        ("zenio-callback-2", "zenio callback, 2 cores", "callback"),
-    ] {
-        let cmds = vec![
-            (Zen, args(&zen, &["--arch", arch, "--cores", "2"])),
-            (Hello, args(&hello, &["--style", arch, "--cores", "2"])),
-        ];
-        add(id, name, PerCore, Role::Ours, true, cmds);
-    }
-    add(
-        "tokio-per-core-2",
-        "tokio per-core, 2 cores",
-        PerCore,
-        Role::Baseline,
-        false,
-        tokio_cmds("per-core", "2"),
-    );
-    add(
-        "tokio-multi-thread-2",
-        "tokio multi_thread, 2 workers",
-        PerCore,
-        Role::Peer,
-        false,
-        tokio_cmds("multi-thread", "2"),
-    );
-    add(
-        "floor-2",
-        "floor, 2 cores",
-        PerCore,
-        Role::Floor,
-        false,
-        proto_cmds(&floor, &["--cores", "2"]),
-    );
     (servers, notes)
-}
-
-/// `python3`, if it is on the `PATH` and runs.
-fn python3() -> Option<String> {
-    let ran = Command::new("python3").arg("--version").output().ok()?;
-    ran.status.success().then(|| "python3".to_string())
-}
-
-/// Whether `bin --help` mentions `word` (a flag value that may not exist yet).
-fn help_mentions(bin: &str, word: &str) -> bool {
-    Command::new(bin)
-        .arg("--help")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains(word))
 }

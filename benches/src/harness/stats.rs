@@ -6,10 +6,25 @@
 //! shows the median of those ratios with their spread (smallest to largest): a single best
 //! run, or a ratio of two medians taken from different moments, would hide the noise.
 
-use serde_json::{json, Value};
+use super::run::{Measure, Run};
 
-use super::run::Run;
-use super::servers::Group;
+/// A figure of a successful run: CPU per request, requests per second, a percentile...
+pub type Figure = fn(&Measure) -> Option<f64>;
+
+/// Server CPU µs per request, user plus system.
+pub const CPU: Figure = |m| Some(m.cpu_us());
+/// Server user-mode CPU µs per request.
+pub const USER: Figure = |m| Some(m.user_us());
+/// Requests per second.
+pub const RPS: Figure = |m| Some(m.rps);
+/// The latency percentiles p50, p99 and p99.9, in µs.
+pub const LATENCY: [Figure; 3] = [
+    |m| m.latency_us.p50,
+    |m| m.latency_us.p99,
+    |m| m.latency_us.p99_9,
+];
+/// The load generator's share of its core.
+pub const GENERATOR: Figure = |m| Some(m.generator_cpu);
 
 /// The median of a set of figures and how far they spread.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,15 +41,12 @@ impl Spread {
     /// The spread of `figures`, or `None` if there are none.
     pub fn of(mut figures: Vec<f64>) -> Option<Self> {
         figures.retain(|f| f.is_finite());
-        if figures.is_empty() {
-            return None;
-        }
         figures.sort_by(f64::total_cmp);
         let n = figures.len();
-        let median = if n % 2 == 1 {
-            figures[n / 2]
-        } else {
-            (figures[n / 2 - 1] + figures[n / 2]) / 2.0
+        let median = match n {
+            0 => return None,
+            _ if n % 2 == 1 => figures[n / 2],
+            _ => (figures[n / 2 - 1] + figures[n / 2]) / 2.0,
         };
         Some(Self {
             median,
@@ -43,215 +55,56 @@ impl Spread {
         })
     }
 
-    /// As JSON: `{median, min, max}`.
-    pub fn json(this: Option<Self>) -> Value {
-        this.map_or(
-            Value::Null,
-            |s| json!({ "median": s.median, "min": s.min, "max": s.max }),
-        )
+    /// One figure, with no spread.
+    pub fn exact(value: f64) -> Self {
+        Self {
+            median: value,
+            min: value,
+            max: value,
+        }
+    }
+
+    /// `0.97 (0.95–0.99)`.
+    pub fn cell(&self) -> String {
+        format!("{:.2} ({:.2}–{:.2})", self.median, self.min, self.max)
     }
 }
 
-/// The figures of a run that a row reports.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Metric {
-    /// Server CPU µs per request, user plus system.
-    Cpu,
-    /// Server user-mode CPU µs per request.
-    User,
-    /// Requests per second.
-    Rps,
-    /// Median latency, µs.
-    P50,
-    /// 99th percentile latency, µs.
-    P99,
-    /// 99.9th percentile latency, µs (wrk has none).
-    P999,
-    /// The load generator's share of its core.
-    GeneratorCpu,
+/// The median over `server`'s successful runs among `runs` of `figure`.
+pub fn median(runs: &[&Run], server: &str, figure: Figure) -> Option<f64> {
+    let mine = runs.iter().filter(|run| run.server == server);
+    Spread::of(mine.filter_map(|run| figure(run.ok()?)).collect()).map(|s| s.median)
 }
 
-/// `metric` of a successful run, if it has it.
-pub fn value(run: &Run, metric: Metric) -> Option<f64> {
-    if run.failure.is_some() {
-        return None;
-    }
-    let m = run.measure.as_ref()?;
-    let (cpu, user) = m.cpu_us_per_request();
-    match metric {
-        Metric::Cpu => Some(cpu),
-        Metric::User => Some(user),
-        Metric::Rps => Some(m.rps),
-        Metric::P50 => m.latency_us[0],
-        Metric::P99 => m.latency_us[1],
-        Metric::P999 => m.latency_us[2],
-        Metric::GeneratorCpu => Some(m.generator_cpu.0),
-    }
-}
-
-/// One server under one workload, summed up over its rounds.
-#[derive(Clone, Debug)]
-pub struct Summary {
-    /// The group.
-    pub group: Group,
-    /// The workload's id.
-    pub workload: String,
-    /// The server's id.
-    pub server: &'static str,
-    /// Rounds run, and rounds that succeeded.
-    pub rounds: (usize, usize),
-    /// Rounds whose load generator was saturated.
-    pub saturated: usize,
-    /// Rounds during which other processes (or the hypervisor) took a noticeable share of CPU.
-    pub busy: usize,
-    /// Medians (with spread) of the absolute figures: CPU, user CPU, req/s, p50, p99, p99.9,
-    /// generator CPU.
-    pub absolute: Vec<(Metric, Option<Spread>)>,
-    /// Per-pair ratios to the group's baseline: CPU, user CPU, req/s.
-    pub vs_baseline: [Option<Spread>; 3],
-    /// Per-pair CPU-per-request ratios to other rows (the floor, tokio multi_thread).
-    pub cpu_vs: Vec<(&'static str, Option<Spread>)>,
-}
-
-impl Summary {
-    /// The median of `metric`, if any round measured it.
-    pub fn median(&self, metric: Metric) -> Option<f64> {
-        self.absolute
-            .iter()
-            .find(|(m, _)| *m == metric)?
-            .1
-            .map(|s| s.median)
-    }
-
-    /// As JSON, for `compare.json`.
-    pub fn json(&self) -> Value {
-        let abs = |metric| {
-            Spread::json(
-                self.absolute
-                    .iter()
-                    .find(|(m, _)| *m == metric)
-                    .and_then(|(_, s)| *s),
-            )
-        };
-        let cpu_vs: serde_json::Map<String, Value> = self
-            .cpu_vs
-            .iter()
-            .map(|(id, s)| (id.to_string(), Spread::json(*s)))
-            .collect();
-        json!({
-            "group": self.group.id(), "workload": self.workload, "server": self.server,
-            "rounds": self.rounds.0, "rounds_ok": self.rounds.1, "saturated_rounds": self.saturated, "busy_machine_rounds": self.busy,
-            "median": {
-                "cpu_us_per_request": abs(Metric::Cpu), "user_us_per_request": abs(Metric::User),
-                "throughput_rps": abs(Metric::Rps), "p50_us": abs(Metric::P50),
-                "p99_us": abs(Metric::P99), "p99_9_us": abs(Metric::P999),
-                "generator_cpu": abs(Metric::GeneratorCpu),
-            },
-            "ratio_to_baseline": {
-                "cpu_per_request": Spread::json(self.vs_baseline[0]),
-                "user_cpu_per_request": Spread::json(self.vs_baseline[1]),
-                "throughput": Spread::json(self.vs_baseline[2]),
-            },
-            "cpu_per_request_ratio_to": cpu_vs,
-        })
-    }
-}
-
-/// The median over rounds of `server`'s `metric` over `against`'s, pair by pair.
-pub fn ratio(runs: &[&Run], server: &str, against: &str, metric: Metric) -> Option<Spread> {
-    let ratios = runs
-        .iter()
-        .filter(|run| run.server == server)
-        .filter_map(|run| {
-            let mine = value(run, metric)?;
-            let pair = runs
-                .iter()
-                .find(|other| other.server == against && other.round == run.round)?;
-            let theirs = value(pair, metric)?;
-            (theirs > 0.0).then(|| mine / theirs)
-        })
-        .collect();
-    Spread::of(ratios)
-}
-
-/// Sums up the runs of one group under one workload: a row per server, in `order`.
-/// `baseline` is the group's baseline id; `others` the rows CPU is also compared with.
-pub fn summarize(
-    runs: &[&Run],
-    order: &[&'static str],
-    baseline: Option<&str>,
-    others: &[&'static str],
-) -> Vec<Summary> {
-    let Some(first) = runs.first() else {
-        return Vec::new();
+/// The median over rounds of `server`'s `figure` over `against`'s, pair by pair.
+pub fn ratio(runs: &[&Run], server: &str, against: &str, figure: Figure) -> Option<Spread> {
+    let pair = |run: &Run| {
+        let paired = |other: &&&Run| other.server == against && other.round == run.round;
+        let (mine, theirs) = (figure(run.ok()?)?, figure(runs.iter().find(paired)?.ok()?)?);
+        (theirs > 0.0).then(|| mine / theirs)
     };
-    order
-        .iter()
-        .filter(|id| runs.iter().any(|run| run.server == **id))
-        .map(|&id| {
-            let mine: Vec<&&Run> = runs.iter().filter(|run| run.server == id).collect();
-            let spread =
-                |metric| Spread::of(mine.iter().filter_map(|run| value(run, metric)).collect());
-            let absolute = [
-                Metric::Cpu,
-                Metric::User,
-                Metric::Rps,
-                Metric::P50,
-                Metric::P99,
-                Metric::P999,
-                Metric::GeneratorCpu,
-            ]
-            .into_iter()
-            .map(|metric| (metric, spread(metric)))
-            .collect();
-            let vs = |metric| baseline.and_then(|b| ratio(runs, id, b, metric));
-            Summary {
-                group: first.group,
-                workload: first.workload.clone(),
-                server: id,
-                rounds: (
-                    mine.len(),
-                    mine.iter().filter(|run| run.failure.is_none()).count(),
-                ),
-                saturated: mine
-                    .iter()
-                    .filter(|run| run.flags.iter().any(|f| f.contains("saturated")))
-                    .count(),
-                busy: mine
-                    .iter()
-                    .filter(|run| run.flags.iter().any(|f| f.contains("machine was busy")))
-                    .count(),
-                absolute,
-                vs_baseline: [vs(Metric::Cpu), vs(Metric::User), vs(Metric::Rps)],
-                cpu_vs: others
-                    .iter()
-                    .map(|&other| (other, ratio(runs, id, other, Metric::Cpu)))
-                    .collect(),
-            }
-        })
-        .collect()
+    let mine = runs.iter().filter(|run| run.server == server);
+    Spread::of(mine.filter_map(|run| pair(run)).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::harness::run::Measure;
 
-    fn run(server: &'static str, round: usize, cpu_s: f64, rps: f64) -> Run {
+    fn run(server: &str, round: usize, cpu_s: f64, rps: f64) -> Run {
+        let measure = Measure {
+            requests: 1_000_000,
+            rps,
+            server_cpu_s: cpu_s,
+            ..Measure::default()
+        };
+        let (server, workload) = (server.into(), "zen-c1".into());
         Run {
-            group: Group::SingleCore,
-            workload: "zen-c1".into(),
             server,
+            workload,
             round,
-            measure: Some(Measure {
-                requests: 1_000_000,
-                rps,
-                server_cpu_s: (cpu_s, cpu_s / 10.0),
-                ..Measure::default()
-            }),
-            failure: None,
-            flags: Vec::new(),
-            server_said: Vec::new(),
+            measure: Some(measure),
+            ..Run::default()
         }
     }
 
@@ -275,10 +128,9 @@ mod tests {
         ];
         runs[5].failure = Some("1 WRONG ANSWERS".into());
         let refs: Vec<&Run> = runs.iter().collect();
-        let cpu = ratio(&refs, "ours", "base", Metric::Cpu).unwrap();
+        let cpu = ratio(&refs, "ours", "base", CPU).unwrap();
         assert_eq!((cpu.min, cpu.max, cpu.median), (0.5, 0.75, 0.625));
-        let rows = summarize(&refs, &["base", "ours"], Some("base"), &[]);
-        assert_eq!(rows[1].vs_baseline[2].unwrap().max, 2.0);
-        assert_eq!(rows[0].rounds, (3, 2));
+        assert_eq!(ratio(&refs, "ours", "base", RPS).unwrap().max, 2.0);
+        assert_eq!(median(&refs, "base", CPU), Some(3.0));
     }
 }

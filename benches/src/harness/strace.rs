@@ -16,12 +16,13 @@ use std::thread;
 use std::time::Duration;
 
 use rustix::process::{kill_process, Pid, Signal};
+use serde::{Deserialize, Serialize};
 
 /// How long strace gets to attach.
 const ATTACH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One row of strace's summary.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Count {
     /// The syscall's name: `epoll_pwait`.
     pub name: String,
@@ -29,14 +30,6 @@ pub struct Count {
     pub calls: u64,
     /// Calls that returned an error (`EAGAIN` included).
     pub errors: u64,
-}
-
-/// Whether `strace` is installed and runs.
-pub fn installed() -> bool {
-    Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|out| out.status.success())
 }
 
 /// A strace attached to a process.
@@ -51,42 +44,33 @@ impl Tracer {
     /// Attaches `strace -c -f` to `pid`, with the summary going to `output`, and returns
     /// once strace says every thread is attached.
     pub fn attach(pid: u32, output: &Path) -> Result<Self, String> {
-        let mut child = Command::new("strace")
+        let mut strace = Command::new("strace");
+        let strace = strace
             .args(["-c", "-f", "-p", &pid.to_string(), "-o"])
-            .arg(output)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|error| format!("cannot start strace: {error}"))?;
+            .arg(output);
+        let strace = strace.stdin(Stdio::null()).stdout(Stdio::null());
+        let spawned = strace.stderr(Stdio::piped()).spawn();
+        let mut child = spawned.map_err(|error| format!("cannot start strace: {error}"))?;
         // Read stderr on a thread (to the end, so that the pipe never fills), and pass on
         // each line until the one that says strace is attached.
         let (said, heard) = mpsc::channel();
         let stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
-        thread::spawn(move || {
-            for line in stderr.lines().map_while(Result::ok) {
-                drop(said.send(line));
-            }
-        });
+        let lines = stderr.lines().map_while(Result::ok);
+        thread::spawn(move || lines.for_each(|line| drop(said.send(line))));
         let mut lines = Vec::new();
-        loop {
-            match heard.recv_timeout(ATTACH_TIMEOUT) {
-                Ok(line) if line.contains("attached") => break,
-                Ok(line) => lines.push(line),
-                Err(_) => {
-                    drop(child.kill());
-                    drop(child.wait());
-                    return Err(format!(
-                        "strace did not attach to {pid}: {}",
-                        lines.join(" / ")
-                    ));
-                }
+        while let Ok(line) = heard.recv_timeout(ATTACH_TIMEOUT) {
+            if line.contains("attached") {
+                return Ok(Self {
+                    child,
+                    output: output.to_path_buf(),
+                });
             }
+            lines.push(line);
         }
-        Ok(Self {
-            child,
-            output: output.to_path_buf(),
-        })
+        drop(child.kill());
+        drop(child.wait());
+        let said = lines.join(" / ");
+        Err(format!("strace did not attach to {pid}: {said}"))
     }
 
     /// Stops strace with `SIGINT` (it detaches and writes its summary), waits for it, and
@@ -94,12 +78,10 @@ impl Tracer {
     pub fn detach(mut self) -> Result<Vec<Count>, String> {
         let pid = Pid::from_raw(self.child.id() as i32).expect("a child's pid is positive");
         kill_process(pid, Signal::INT).map_err(|e| format!("kill(strace, SIGINT): {e}"))?;
-        self.child
-            .wait()
-            .map_err(|error| format!("waiting for strace: {error}"))?;
-        let text = std::fs::read_to_string(&self.output)
-            .map_err(|e| format!("{}: {e}", self.output.display()))?;
-        parse(&text)
+        let waited = self.child.wait();
+        waited.map_err(|error| format!("waiting for strace: {error}"))?;
+        let text = std::fs::read_to_string(&self.output);
+        parse(&text.map_err(|e| format!("{}: {e}", self.output.display()))?)
     }
 }
 
@@ -116,31 +98,23 @@ impl Tracer {
 ///
 /// The errors column is blank when there were none.
 pub fn parse(text: &str) -> Result<Vec<Count>, String> {
-    let mut counts = Vec::new();
-    let mut total = None;
+    let (mut counts, mut total) = (Vec::new(), None);
     for line in text.lines() {
         let fields: Vec<&str> = line.split_ascii_whitespace().collect();
         // A row starts with a percentage and has 5 or 6 fields; the header and rules do not.
         if !(5..=6).contains(&fields.len()) || fields[0].parse::<f64>().is_err() {
             continue;
         }
-        let number = |i: usize| fields[i].parse::<u64>().ok();
-        let name = fields[fields.len() - 1].to_string();
-        let calls = number(3).ok_or_else(|| format!("strace summary: bad row {line:?}"))?;
-        let errors = if fields.len() == 6 {
-            number(4)
-        } else {
-            Some(0)
-        };
-        let errors = errors.ok_or_else(|| format!("strace summary: bad row {line:?}"))?;
-        if name == "total" {
-            total = Some(calls);
-        } else {
-            counts.push(Count {
-                name,
+        let bad = || format!("strace summary: bad row {line:?}");
+        let number = |i: usize| fields[i].parse::<u64>().map_err(|_| bad());
+        let (calls, errors) = (number(3)?, if fields.len() == 6 { number(4)? } else { 0 });
+        match fields[fields.len() - 1] {
+            "total" => total = Some(calls),
+            name => counts.push(Count {
+                name: name.into(),
                 calls,
                 errors,
-            });
+            }),
         }
     }
     let sum: u64 = counts.iter().map(|c| c.calls).sum();
