@@ -168,11 +168,3 @@ pub fn run_to_exit(binary: &str, args: &[&str]) -> (Option<i32>, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
-
-/// Whether `python3` can be run; tests that need it print why they skip otherwise.
-pub fn python3_available() -> bool {
-    Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
