@@ -10,7 +10,6 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 use futures_lite::Stream;
@@ -124,24 +123,4 @@ fn tcp_peer(peer: Option<rustix::net::SocketAddrAny>) -> io::Result<SocketAddr> 
         .ok_or_else(|| io::Error::other("accept4 returned no TCP peer address"))
 }
 
-impl AsFd for TcpListener {
-    /// The listening socket, for `socket2` and other crates that set options on it.
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl AsRawFd for TcpListener {
-    /// The listening socket's descriptor number.
-    fn as_raw_fd(&self) -> RawFd {
-        self.as_fd().as_raw_fd()
-    }
-}
-
-impl std::fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("TcpListener")
-            .field(self.io.get_ref())
-            .finish()
-    }
-}
+impl_fd!(TcpListener);

@@ -12,6 +12,30 @@
 //!
 //! See chapter 10 of the book: `docs/10-async-tcp.md`.
 
+/// Every socket type lends its descriptor (`AsFd`, for `socket2` and other crates that set
+/// options on it), and its number (`AsRawFd`), and prints as the std socket inside it.
+macro_rules! impl_fd {
+    ($ty:ident) => {
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(self.io.get_ref())
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(self.io.get_ref())
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.io.get_ref().fmt(f)
+            }
+        }
+    };
+}
+
 mod accept_errors;
 mod listener;
 mod socket;

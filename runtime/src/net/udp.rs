@@ -18,7 +18,6 @@
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use rustix::net::{RecvFlags, SendFlags, SocketType};
 
@@ -183,22 +182,4 @@ impl UdpSocket {
     }
 }
 
-impl AsFd for UdpSocket {
-    /// The socket, for `socket2` and other crates that set options on it.
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl AsRawFd for UdpSocket {
-    /// The socket's descriptor number.
-    fn as_raw_fd(&self) -> RawFd {
-        self.as_fd().as_raw_fd()
-    }
-}
-
-impl std::fmt::Debug for UdpSocket {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.io.get_ref().fmt(f)
-    }
-}
+impl_fd!(UdpSocket);

@@ -18,7 +18,6 @@
 use std::ffi::OsStr;
 use std::future::poll_fn;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::SocketAddr;
@@ -150,25 +149,7 @@ impl UnixListener {
     }
 }
 
-impl AsFd for UnixListener {
-    /// The listening socket, for `socket2` and other crates that set options on it.
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
-    }
-}
-
-impl AsRawFd for UnixListener {
-    /// The listening socket's descriptor number.
-    fn as_raw_fd(&self) -> RawFd {
-        self.as_fd().as_raw_fd()
-    }
-}
-
-impl std::fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.io.get_ref().fmt(f)
-    }
-}
+impl_fd!(UnixListener);
 
 /// A connected Unix-domain stream socket. Reading, writing, `shutdown` and the halves are
 /// [`StreamSocket`]'s, the same code as TCP's.
