@@ -5,6 +5,10 @@
 //! `close` closes the connection once the buffer is sent. If the protocol writes from outside a
 //! callback (a timer, another task), the transport wakes the connection's task to send it.
 //!
+//! The output buffer is lent: by one buffer per thread, to the transport that has something
+//! to send, until it is sent. So an idle connection holds none, and sending allocates
+//! nothing; only a connection whose peer is slow to read keeps a buffer of its own.
+//!
 //! See chapter 9 of the book: `docs/09-callbacks-and-coroutines.md`.
 
 use std::cell::{Cell, RefCell};
@@ -14,6 +18,20 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::TcpStream;
+
+thread_local! {
+    /// The output buffer lent to this thread's transports (see the module docs).
+    static SPARE_OUTPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+}
+
+/// `close()` was called: close once the output is sent.
+const CLOSING: u8 = 1;
+/// `close_when_idle()` was called: answer what the peer already sent, then close.
+const CLOSING_WHEN_IDLE: u8 = 1 << 1;
+/// `write_eof()` was called: shut down the write side once the output is sent.
+const EOF_WANTED: u8 = 1 << 2;
+/// The write side has been shut down.
+const EOF_SENT: u8 = 1 << 3;
 
 /// The write side of a connection, handed to [`Protocol::connection_made`](super::Protocol).
 /// Cloning it gives another handle to the same connection.
@@ -25,18 +43,14 @@ pub struct Transport {
 
 /// The output buffer and flags of one connection.
 struct TransportState {
-    /// Bytes written by the protocol and not yet sent.
+    /// Bytes written by the protocol and not yet sent; lent by [`SPARE_OUTPUT`] while it
+    /// holds any.
     output: RefCell<Vec<u8>>,
-    /// How much of `output` the kernel has already taken.
-    sent: Cell<usize>,
-    /// `close()` was called: close once `output` is sent.
-    closing: Cell<bool>,
-    /// `close_when_idle()` was called: answer what the peer already sent, then close.
-    closing_when_idle: Cell<bool>,
-    /// `write_eof()` was called: shut down the write side once `output` is sent.
-    eof_wanted: Cell<bool>,
-    /// The write side has been shut down.
-    eof_sent: Cell<bool>,
+    /// How much of `output` the kernel has already taken. (A `u32`, to share a word with
+    /// `flags`; a connection that waits with 4 GiB sent from one buffer drops them instead.)
+    sent: Cell<u32>,
+    /// `CLOSING`, `CLOSING_WHEN_IDLE`, `EOF_WANTED`, `EOF_SENT`.
+    flags: Cell<u8>,
     /// The peer's address.
     peer: SocketAddr,
     /// The connection's task while it waits, so that a write from elsewhere can wake it.
@@ -50,10 +64,7 @@ impl Transport {
             state: Rc::new(TransportState {
                 output: RefCell::new(Vec::new()),
                 sent: Cell::new(0),
-                closing: Cell::new(false),
-                closing_when_idle: Cell::new(false),
-                eof_wanted: Cell::new(false),
-                eof_sent: Cell::new(false),
+                flags: Cell::new(0),
                 peer,
                 waiting_task: Cell::new(None),
             }),
@@ -69,9 +80,12 @@ impl Transport {
     /// Lets `encode` append straight to the output buffer, saving a copy.
     pub fn write_with<R>(&self, encode: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         let mut output = self.state.output.borrow_mut();
+        if output.capacity() == 0 {
+            *output = SPARE_OUTPUT.take();
+        }
         let before = output.len();
         let result = encode(&mut output);
-        if self.state.eof_wanted.get() {
+        if self.has(EOF_WANTED) {
             output.truncate(before);
         }
         drop(output);
@@ -82,14 +96,14 @@ impl Transport {
     /// Closes the connection once everything written has been sent (asyncio's
     /// `transport.close()`).
     pub fn close(&self) {
-        self.state.closing.set(true);
+        self.set(CLOSING);
         self.wake_task();
     }
 
     /// Closes the connection at once, dropping whatever is written and not yet sent
     /// (asyncio's `transport.abort()`): for a peer that stopped reading.
     pub fn abort(&self) {
-        self.state.output.borrow_mut().clear();
+        give_back(&mut self.state.output.borrow_mut());
         self.state.sent.set(0);
         self.close();
     }
@@ -99,25 +113,25 @@ impl Transport {
     /// then the connection closes. For graceful shutdown: no question already asked goes
     /// unanswered, and no connection is kept waiting for a question not yet asked.
     pub fn close_when_idle(&self) {
-        self.state.closing_when_idle.set(true);
+        self.set(CLOSING_WHEN_IDLE);
         self.wake_task();
     }
 
     /// Whether `close_when_idle` was called.
     pub(crate) fn is_closing_when_idle(&self) -> bool {
-        self.state.closing_when_idle.get()
+        self.has(CLOSING_WHEN_IDLE)
     }
 
     /// Sends a FIN once everything written has been sent: the peer reads EOF, and can still
     /// send (asyncio's `transport.write_eof()`). Nothing can be written after it.
     pub fn write_eof(&self) {
-        self.state.eof_wanted.set(true);
+        self.set(EOF_WANTED);
         self.wake_task();
     }
 
     /// Whether `close` was called.
     pub fn is_closing(&self) -> bool {
-        self.state.closing.get()
+        self.has(CLOSING)
     }
 
     /// The peer's address (asyncio's `transport.get_extra_info('peername')`).
@@ -127,7 +141,7 @@ impl Transport {
 
     /// Bytes written and not yet sent (asyncio's `transport.get_write_buffer_size()`).
     pub fn write_buffer_size(&self) -> usize {
-        self.state.output.borrow().len() - self.state.sent.get()
+        self.state.output.borrow().len() - self.state.sent.get() as usize
     }
 
     /// Wakes the connection's task if it is waiting (it is not while it runs a callback).
@@ -154,21 +168,48 @@ impl Transport {
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
         let mut output = self.state.output.borrow_mut();
-        while self.state.sent.get() < output.len() {
-            let n = match stream.poll_write_with(cx, &output[self.state.sent.get()..]) {
+        let mut sent = self.state.sent.get() as usize;
+        while sent < output.len() {
+            match stream.poll_write_with(cx, &output[sent..]) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Ok(n)) => sent += n,
                 Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
-                Poll::Pending => return Poll::Pending,
-            };
-            self.state.sent.set(self.state.sent.get() + n);
+                Poll::Pending => {
+                    if u32::try_from(sent).is_err() {
+                        output.drain(..sent);
+                        sent = 0;
+                    }
+                    self.state.sent.set(sent as u32);
+                    return Poll::Pending;
+                }
+            }
         }
-        output.clear();
+        give_back(&mut output);
         self.state.sent.set(0);
-        if self.state.eof_wanted.get() && !self.state.eof_sent.replace(true) {
+        drop(output);
+        if self.has(EOF_WANTED) && !self.has(EOF_SENT) {
+            self.set(EOF_SENT);
             stream.shutdown(std::net::Shutdown::Write)?;
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Whether `flag` is set.
+    fn has(&self, flag: u8) -> bool {
+        self.state.flags.get() & flag != 0
+    }
+
+    /// Sets `flag`.
+    fn set(&self, flag: u8) {
+        self.state.flags.set(self.state.flags.get() | flag);
+    }
+}
+
+/// Drops what `output` holds, and gives its buffer, if lent, back to [`SPARE_OUTPUT`].
+fn give_back(output: &mut Vec<u8>) {
+    output.clear();
+    if output.capacity() > 0 {
+        SPARE_OUTPUT.set(std::mem::take(output));
     }
 }
 
