@@ -88,6 +88,12 @@ impl Clock {
         };
     }
 
+    /// Whatever arrives from now on, close at `deadline` (a lingering close).
+    pub fn close_at(&mut self, deadline: Instant) {
+        self.idle_deadline = deadline;
+        self.request_deadline = None;
+    }
+
     /// When the connection must be closed, and why.
     pub fn deadline(&self) -> (Instant, Expiry) {
         match self.request_deadline {
