@@ -9,21 +9,27 @@
 //! Each wait also races the conversation's deadline (one timer per connection, re-armed
 //! only when it fires early) and, for reads, the start of the [`Drain`]; then the
 //! conversation takes its last look, a read that does not wait.
+//!
+//! The task is what an idle connection costs, so its future is kept small: the limits are
+//! the loop's, shared; each wait is one `poll_fn` that polls the socket, the drain and the
+//! timer by hand (a combinator of `async` blocks would hold references to all of them
+//! again); and nothing is moved into the task twice (see [`converse`]).
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
+use std::rc::Rc;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use futures_lite::future;
+use futures_lite::FutureExt;
 use zenio::{Sleep, TcpStream};
 
 use super::accept_loop::AcceptLoop;
 use crate::conversation::{Conversation, Limits, Next};
-use crate::log;
+use crate::log::{self, Peer};
 use crate::protocol::Session;
-use crate::shutdown::{Drain, OpenConnection, Summary};
+use crate::shutdown::{OpenConnection, Summary};
 
 /// Bytes per read: what one thread's connections share (see [`read`]).
 const READ_BUFFER: usize = 64 * 1024;
@@ -36,71 +42,68 @@ thread_local! {
 /// Serves with an `async fn` per connection until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
 pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
-    let limits = accept.limits;
+    let limits = Rc::new(accept.limits);
     accept
-        .serve(|drain, stream, peer| {
-            // Counted as open from now, not from the task's first poll, so that a shutdown
-            // starting in between waits for it.
-            let open = drain.open_connection();
-            let drain = drain.clone();
-            zenio::spawn(converse::<S>(stream, peer, drain, open, limits)).detach();
+        .serve(|open, stream, peer| {
+            let peer = log::peer(peer);
+            zenio::spawn(converse::<S>(stream, peer, open, Rc::clone(&limits))).detach();
         })
         .await
 }
 
-/// One connection's task.
-async fn converse<S: Session>(
+/// One connection's task: does what the conversation asks until it says close.
+///
+/// A plain function returning an `async move` block, not an `async fn`: an `async fn`
+/// keeps its arguments beside the locals it moves them into (chapter 7), so every waiting
+/// connection would hold them twice.
+#[expect(clippy::manual_async_fn, reason = "see the comment above")]
+fn converse<S: Session>(
     stream: TcpStream,
-    peer: SocketAddr,
-    drain: Drain,
-    mut open: OpenConnection,
-    limits: Limits,
-) {
-    log::accepted(peer);
-    let mut conversation = Conversation::<S>::new(zenio::now(), &limits);
-    talk(&stream, &mut conversation, &drain, &limits).await;
-    open.set_requests(conversation.answered());
-    log::closed(peer, conversation.finish());
-}
-
-/// Does what the conversation asks until it says close.
-async fn talk<S: Session>(
-    stream: &TcpStream,
-    conversation: &mut Conversation<S>,
-    drain: &Drain,
-    limits: &Limits,
-) {
-    let mut timer = zenio::sleep_until(conversation.deadline());
-    let mut draining = drain.draining();
-    loop {
-        if drain.is_draining() {
-            conversation.stop();
-        }
-        let now = zenio::now();
-        arm(&mut timer, conversation.deadline(), now);
-        match conversation.next(now) {
-            Next::Write(bytes) => {
-                // `None`: the deadline came first, and `next` decides.
-                if let Some(written) = or_timer(stream.write(bytes), &mut timer).await {
-                    conversation.write_done(written);
+    peer: Peer,
+    open: OpenConnection,
+    limits: Rc<Limits>,
+) -> impl Future<Output = ()> {
+    async move {
+        log::accepted(peer.as_deref());
+        let mut conversation = Conversation::<S>::new(zenio::now(), &limits);
+        let mut timer = zenio::sleep_until(conversation.deadline());
+        let mut draining = open.drain().draining();
+        loop {
+            if open.drain().is_draining() {
+                conversation.stop();
+            }
+            let now = zenio::now();
+            arm(&mut timer, conversation.deadline(), now);
+            match conversation.next(now) {
+                Next::Write(bytes) => {
+                    // `None`: the deadline came first, and `next` decides.
+                    let write = poll_fn(|cx| match stream.poll_write_with(cx, bytes) {
+                        Poll::Ready(written) => Poll::Ready(Some(written)),
+                        Poll::Pending => timer.poll(cx).map(|()| None),
+                    });
+                    if let Some(written) = write.await {
+                        conversation.write_done(written);
+                    }
                 }
+                Next::ShutDown => match stream.shutdown(Shutdown::Write) {
+                    Ok(()) => conversation.shut_down(),
+                    Err(error) => conversation.failed(error),
+                },
+                Next::Read => {
+                    // Bytes (already fed to the conversation), the drain, or the deadline.
+                    poll_fn(|cx| match read(&stream, cx, &mut conversation, &limits) {
+                        Poll::Ready(()) => Poll::Ready(()),
+                        Poll::Pending if draining.poll(cx).is_ready() => Poll::Ready(()),
+                        Poll::Pending => timer.poll(cx),
+                    })
+                    .await
+                }
+                Next::ReadNow => read_now(&stream, &mut conversation, &limits),
+                Next::Close => break,
             }
-            Next::ShutDown => match stream.shutdown(Shutdown::Write) {
-                Ok(()) => conversation.shut_down(),
-                Err(error) => conversation.failed(error),
-            },
-            Next::Read => {
-                let read = poll_fn(|cx| read(stream, cx, conversation, limits));
-                let drained = async {
-                    (&mut draining).await;
-                    None
-                };
-                // Bytes (already fed to the conversation), the drain, or the deadline.
-                let _ = future::or(or_timer(read, &mut timer), drained).await;
-            }
-            Next::ReadNow => read_now(stream, conversation, limits),
-            Next::Close => return,
         }
+        open.add_requests(conversation.answered());
+        log::closed(peer.as_deref(), conversation.finish());
     }
 }
 
@@ -111,16 +114,6 @@ fn arm(timer: &mut Sleep, deadline: Instant, now: Instant) {
     if deadline < timer.deadline() || timer.deadline() <= now {
         timer.reset(deadline);
     }
-}
-
-/// Runs `io` until it completes (`Some`) or `timer` fires (`None`).
-async fn or_timer<T>(io: impl Future<Output = T>, timer: &mut Sleep) -> Option<T> {
-    let io = async { Some(io.await) };
-    let fired = async {
-        timer.await;
-        None
-    };
-    future::or(io, fired).await
 }
 
 /// One poll of a read that feeds what it got to the conversation at once. The buffer is
