@@ -5,10 +5,6 @@
 //! `close` closes the connection once the buffer is sent. If the protocol writes from outside a
 //! callback (a timer, another task), the transport wakes the connection's task to send it.
 //!
-//! The output buffer is lent: by one buffer per thread, to the transport that has something
-//! to send, until it is sent. So an idle connection holds none, and sending allocates
-//! nothing; only a connection whose peer is slow to read keeps a buffer of its own.
-//!
 //! See chapter 9 of the book: `docs/09-callbacks-and-coroutines.md`.
 
 use std::cell::{Cell, RefCell};
@@ -19,11 +15,6 @@ use std::task::{Context, Poll, Waker};
 
 use crate::TcpStream;
 
-thread_local! {
-    /// The output buffer lent to this thread's transports (see the module docs).
-    static SPARE_OUTPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
-}
-
 /// `close()` was called: close once the output is sent.
 const CLOSING: u8 = 1;
 /// `close_when_idle()` was called: answer what the peer already sent, then close.
@@ -32,6 +23,8 @@ const CLOSING_WHEN_IDLE: u8 = 1 << 1;
 const EOF_WANTED: u8 = 1 << 2;
 /// The write side has been shut down.
 const EOF_SENT: u8 = 1 << 3;
+/// The connection's task waits: a write from elsewhere must wake it.
+const PARKED: u8 = 1 << 4;
 
 /// The write side of a connection, handed to [`Protocol::connection_made`](super::Protocol).
 /// Cloning it gives another handle to the same connection.
@@ -43,17 +36,17 @@ pub struct Transport {
 
 /// The output buffer and flags of one connection.
 struct TransportState {
-    /// Bytes written by the protocol and not yet sent; lent by [`SPARE_OUTPUT`] while it
-    /// holds any.
+    /// Bytes written by the protocol and not yet sent.
     output: RefCell<Vec<u8>>,
     /// How much of `output` the kernel has already taken. (A `u32`, to share a word with
     /// `flags`; a connection that waits with 4 GiB sent from one buffer drops them instead.)
     sent: Cell<u32>,
-    /// `CLOSING`, `CLOSING_WHEN_IDLE`, `EOF_WANTED`, `EOF_SENT`.
+    /// `CLOSING`, `CLOSING_WHEN_IDLE`, `EOF_WANTED`, `EOF_SENT`, `PARKED`.
     flags: Cell<u8>,
     /// The peer's address.
     peer: SocketAddr,
-    /// The connection's task while it waits, so that a write from elsewhere can wake it.
+    /// The connection's task, so that a write from elsewhere can wake it while it waits. Kept
+    /// from one wait to the next (cloning a waker is an atomic increment).
     waiting_task: Cell<Option<Waker>>,
 }
 
@@ -80,9 +73,6 @@ impl Transport {
     /// Lets `encode` append straight to the output buffer, saving a copy.
     pub fn write_with<R>(&self, encode: impl FnOnce(&mut Vec<u8>) -> R) -> R {
         let mut output = self.state.output.borrow_mut();
-        if output.capacity() == 0 {
-            *output = SPARE_OUTPUT.take();
-        }
         let before = output.len();
         let result = encode(&mut output);
         if self.has(EOF_WANTED) {
@@ -103,7 +93,7 @@ impl Transport {
     /// Closes the connection at once, dropping whatever is written and not yet sent
     /// (asyncio's `transport.abort()`): for a peer that stopped reading.
     pub fn abort(&self) {
-        give_back(&mut self.state.output.borrow_mut());
+        self.state.output.borrow_mut().clear();
         self.state.sent.set(0);
         self.close();
     }
@@ -146,19 +136,30 @@ impl Transport {
 
     /// Wakes the connection's task if it is waiting (it is not while it runs a callback).
     fn wake_task(&self) {
-        if let Some(waker) = self.state.waiting_task.take() {
-            waker.wake();
+        if self.has(PARKED) {
+            self.unpark();
+            if let Some(waker) = self.state.waiting_task.take() {
+                waker.wake();
+            }
         }
     }
 
-    /// The connection's task is about to wait: remember its waker.
+    /// The connection's task is about to wait: remember its waker (unless it already has).
     pub(crate) fn park(&self, cx: &Context<'_>) {
-        self.state.waiting_task.set(Some(cx.waker().clone()));
+        let slot = &self.state.waiting_task;
+        let kept = slot.take().filter(|w| w.will_wake(cx.waker()));
+        slot.set(Some(kept.unwrap_or_else(|| cx.waker().clone())));
+        self.set(PARKED);
     }
 
     /// The connection's task is running: writes need no wake.
     pub(crate) fn unpark(&self) {
-        self.state.waiting_task.set(None);
+        self.state.flags.set(self.state.flags.get() & !PARKED);
+    }
+
+    /// The connection's task has ended: let go of its waker.
+    pub(crate) fn release_task(&self) {
+        self.state.waiting_task.take();
     }
 
     /// Sends the buffered output; `Ready(Ok)` once all of it is sent.
@@ -169,6 +170,9 @@ impl Transport {
     ) -> Poll<io::Result<()>> {
         let mut output = self.state.output.borrow_mut();
         let mut sent = self.state.sent.get() as usize;
+        if output.is_empty() && self.state.flags.get() & EOF_WANTED == 0 {
+            return Poll::Ready(Ok(())); // nothing to do: the common case
+        }
         while sent < output.len() {
             match stream.poll_write_with(cx, &output[sent..]) {
                 Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
@@ -184,10 +188,10 @@ impl Transport {
                 }
             }
         }
-        give_back(&mut output);
+        output.clear();
         self.state.sent.set(0);
         drop(output);
-        if self.has(EOF_WANTED) && !self.has(EOF_SENT) {
+        if self.state.flags.get() & (EOF_WANTED | EOF_SENT) == EOF_WANTED {
             self.set(EOF_SENT);
             stream.shutdown(std::net::Shutdown::Write)?;
         }
@@ -202,14 +206,6 @@ impl Transport {
     /// Sets `flag`.
     fn set(&self, flag: u8) {
         self.state.flags.set(self.state.flags.get() | flag);
-    }
-}
-
-/// Drops what `output` holds, and gives its buffer, if lent, back to [`SPARE_OUTPUT`].
-fn give_back(output: &mut Vec<u8>) {
-    output.clear();
-    if output.capacity() > 0 {
-        SPARE_OUTPUT.set(std::mem::take(output));
     }
 }
 
