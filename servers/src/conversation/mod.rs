@@ -266,7 +266,9 @@ impl<S: Session> Conversation<S> {
     }
 
     /// The deadline passed: lingering ends cleanly, talking ends as expired, and what was
-    /// still owed is dropped (the client is not reading it).
+    /// still owed is dropped (the client is not reading it). (Cold: kept out of `next`, which
+    /// runs at every step of every conversation.)
+    #[cold]
     fn expire(&mut self) {
         self.give_back_output();
         match self.phase {
