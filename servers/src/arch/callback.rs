@@ -36,13 +36,11 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
         drain: accept.drain.clone(),
     });
     let sweeper = zenio::spawn(sweep(Rc::clone(&connections)));
-    let stopper = {
-        let connections = Rc::clone(&connections);
-        zenio::spawn(async move {
-            connections.drain.draining().await;
-            connections.stop_all();
-        })
-    };
+    let (draining, stopping) = (connections.drain.draining(), Rc::clone(&connections));
+    let stopper = zenio::spawn(async move {
+        draining.await;
+        stopping.stop_all();
+    });
     let summary = accept
         .serve(|open, stream, peer| {
             let protocol = SessionProtocol {

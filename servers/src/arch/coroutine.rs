@@ -11,9 +11,10 @@
 //! conversation takes its last look, a read that does not wait.
 //!
 //! The task is what an idle connection costs, so its future is kept small: the limits are
-//! the loop's, shared; each wait is one `poll_fn` that polls the socket, the drain and the
-//! timer by hand (a combinator of `async` blocks would hold references to all of them
-//! again); and nothing is moved into the task twice (see [`converse`]).
+//! the loop's, shared; the connection's state is one struct, [`Connection`], moved into the
+//! task once (see [`converse`]); and each wait is one `poll_fn` around one of its methods,
+//! which polls the socket, the drain and the timer by hand (a combinator of `async` blocks
+//! would hold references of their own to all of them).
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
@@ -31,7 +32,7 @@ use crate::log::{self, Peer};
 use crate::protocol::Session;
 use crate::shutdown::{OpenConnection, Summary};
 
-/// Bytes per read: what one thread's connections share (see [`read`]).
+/// Bytes per read: what one thread's connections share (see [`Connection::poll_read`]).
 const READ_BUFFER: usize = 64 * 1024;
 
 thread_local! {
@@ -45,98 +46,113 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
     let limits = Rc::new(accept.limits);
     accept
         .serve(|open, stream, peer| {
-            let peer = log::peer(peer);
-            zenio::spawn(converse::<S>(stream, peer, open, Rc::clone(&limits))).detach();
+            let limits = Rc::clone(&limits);
+            zenio::spawn(converse::<S>(stream, log::peer(peer), open, limits)).detach();
         })
         .await
 }
 
 /// One connection's task: does what the conversation asks until it says close.
 ///
-/// A plain function returning an `async move` block, not an `async fn`: an `async fn`
-/// keeps its arguments beside the locals it moves them into (chapter 7), so every waiting
-/// connection would hold them twice.
-#[expect(clippy::manual_async_fn, reason = "see the comment above")]
+/// A plain function that makes the [`Connection`] and returns an `async move` block that
+/// takes it whole: an `async fn`, or a block that moved its parts into a struct of its own,
+/// would keep them twice (chapter 7).
 fn converse<S: Session>(
     stream: TcpStream,
     peer: Peer,
     open: OpenConnection,
     limits: Rc<Limits>,
 ) -> impl Future<Output = ()> {
+    let conversation = Conversation::<S>::new(zenio::now(), &limits);
+    let mut connection = Connection {
+        timer: zenio::sleep_until(conversation.deadline()),
+        draining: open.drain().draining(),
+        stream,
+        conversation,
+        limits,
+    };
     async move {
         log::accepted(peer.as_deref());
-        let mut conversation = Conversation::<S>::new(zenio::now(), &limits);
-        let mut timer = zenio::sleep_until(conversation.deadline());
-        let mut draining = open.drain().draining();
         loop {
             if open.drain().is_draining() {
-                conversation.stop();
+                connection.conversation.stop();
             }
             let now = zenio::now();
-            arm(&mut timer, conversation.deadline(), now);
-            match conversation.next(now) {
-                Next::Write(bytes) => {
+            connection.arm(now);
+            match connection.conversation.next(now) {
+                Next::Write(_) => {
                     // `None`: the deadline came first, and `next` decides.
-                    let write = poll_fn(|cx| match stream.poll_write_with(cx, bytes) {
-                        Poll::Ready(written) => Poll::Ready(Some(written)),
-                        Poll::Pending => timer.poll(cx).map(|()| None),
-                    });
-                    if let Some(written) = write.await {
-                        conversation.write_done(written);
+                    if let Some(written) = poll_fn(|cx| connection.poll_write(cx)).await {
+                        connection.conversation.write_done(written);
                     }
                 }
-                Next::ShutDown => match stream.shutdown(Shutdown::Write) {
-                    Ok(()) => conversation.shut_down(),
-                    Err(error) => conversation.failed(error),
+                Next::ShutDown => match connection.stream.shutdown(Shutdown::Write) {
+                    Ok(()) => connection.conversation.shut_down(),
+                    Err(error) => connection.conversation.failed(error),
                 },
-                Next::Read => {
-                    // Bytes (already fed to the conversation), the drain, or the deadline.
-                    poll_fn(|cx| match read(&stream, cx, &mut conversation, &limits) {
-                        Poll::Ready(()) => Poll::Ready(()),
-                        Poll::Pending if draining.poll(cx).is_ready() => Poll::Ready(()),
-                        Poll::Pending => timer.poll(cx),
-                    })
-                    .await
-                }
-                Next::ReadNow => read_now(&stream, &mut conversation, &limits),
+                Next::Read => poll_fn(|cx| connection.poll_read(Some(cx))).await,
+                Next::ReadNow => _ = connection.poll_read(None),
                 Next::Close => break,
             }
         }
-        open.add_requests(conversation.answered());
-        log::closed(peer.as_deref(), conversation.finish());
+        open.add_requests(connection.conversation.answered());
+        log::closed(peer.as_deref(), connection.conversation.finish());
     }
 }
 
-/// Moves the connection's one timer to `deadline` when it would fire late (the deadline
-/// moved earlier: a request began) or has fired (the deadline moved on since): so a busy
-/// connection does not touch the timer queue on every request.
-fn arm(timer: &mut Sleep, deadline: Instant, now: Instant) {
-    if deadline < timer.deadline() || timer.deadline() <= now {
-        timer.reset(deadline);
+/// One connection's state, in one struct, so that a wait's `poll_fn` holds one reference to
+/// it rather than one to each part: every waiting connection's task holds that wait.
+struct Connection<S, D> {
+    /// The socket.
+    stream: TcpStream,
+    /// What to do next.
+    conversation: Conversation<S>,
+    /// The loop's limits, shared.
+    limits: Rc<Limits>,
+    /// Fires at the conversation's deadline, or earlier (see [`Connection::arm`]).
+    timer: Sleep,
+    /// Completes once the loop drains.
+    draining: D,
+}
+
+impl<S: Session, D: Future<Output = ()> + Unpin> Connection<S, D> {
+    /// One poll of a write of what the conversation owes; `None` if the deadline came first.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<usize>>> {
+        match self.stream.poll_write_with(cx, self.conversation.owed()) {
+            Poll::Ready(written) => Poll::Ready(Some(written)),
+            Poll::Pending => self.timer.poll(cx).map(|()| None),
+        }
     }
-}
 
-/// One poll of a read that feeds what it got to the conversation at once. The buffer is
-/// borrowed for this poll only, from one shared by the thread's connections, so a connection
-/// waiting for its next request holds none: the callback style's trick (see `zenio::serve`),
-/// inside a coroutine.
-fn read<S: Session>(
-    stream: &TcpStream,
-    cx: &mut Context<'_>,
-    conversation: &mut Conversation<S>,
-    limits: &Limits,
-) -> Poll<()> {
-    SHARED_BUFFER.with_borrow_mut(|buffer| {
-        let read = ready!(stream.poll_read_with(cx, buffer));
-        conversation.read_done(read.map(|n| &buffer[..n]), zenio::now(), limits);
-        Poll::Ready(())
-    })
-}
+    /// One poll of the wait for bytes (fed to the conversation at once), the drain, or the
+    /// deadline; without `cx`, the last look instead: a read that does not wait, and finding
+    /// nothing ends the conversation. The read buffer is borrowed for this poll only, from
+    /// one shared by the thread's connections, so a connection waiting for its next request
+    /// holds none: the callback style's trick (see `zenio::serve`), inside a coroutine.
+    fn poll_read(&mut self, mut cx: Option<&mut Context<'_>>) -> Poll<()> {
+        let conversation = &mut self.conversation;
+        let read = SHARED_BUFFER.with_borrow_mut(|buffer| {
+            let read = match cx.as_deref_mut() {
+                Some(cx) => ready!(self.stream.poll_read_with(cx, buffer)),
+                None => self.stream.try_read(buffer),
+            };
+            conversation.read_done(read.map(|n| &buffer[..n]), zenio::now(), &self.limits);
+            Poll::Ready(())
+        });
+        let Some(cx) = cx else { return read };
+        if read.is_ready() || self.draining.poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        self.timer.poll(cx)
+    }
 
-/// The last look: a read that does not wait; finding nothing ends the conversation.
-fn read_now<S: Session>(stream: &TcpStream, conversation: &mut Conversation<S>, limits: &Limits) {
-    SHARED_BUFFER.with_borrow_mut(|buffer| {
-        let read = stream.try_read(buffer).map(|n| &buffer[..n]);
-        conversation.read_done(read, zenio::now(), limits);
-    })
+    /// Moves the one timer to the conversation's deadline when it would fire late (the
+    /// deadline moved earlier: a request began) or has fired (the deadline moved on since):
+    /// so a busy connection does not touch the timer queue on every request.
+    fn arm(&mut self, now: Instant) {
+        let (timer, deadline) = (&mut self.timer, self.conversation.deadline());
+        if deadline < timer.deadline() || timer.deadline() <= now {
+            timer.reset(deadline);
+        }
+    }
 }

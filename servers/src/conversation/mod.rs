@@ -22,7 +22,6 @@ mod clock;
 
 pub use clock::{Clock, Expiry, Limits};
 
-use std::cell::Cell;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -40,7 +39,7 @@ thread_local! {
     /// write, and given back once they are written. So a connection waiting for its next
     /// request holds no buffer (as with the shared read buffers of the architectures); only
     /// one whose client is slow to read keeps one, and the next lender gets a new one.
-    static SPARE_OUTPUT: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    static SPARE_OUTPUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// One connection's state between events.
@@ -116,7 +115,7 @@ impl<S: Session> Conversation<S> {
     pub fn new(now: Instant, limits: &Limits) -> Conversation<S> {
         Conversation {
             session: S::default(),
-            clock: Clock::new(now, limits),
+            clock: Clock::new(now, limits.idle),
             output: Vec::new(),
             written: 0,
             phase: Phase::Talking,
@@ -124,14 +123,17 @@ impl<S: Session> Conversation<S> {
         }
     }
 
-    /// What to do now. Time is an input: past the deadline, the conversation closes.
+    /// What to do now. Time is an input: past the deadline, the conversation closes. (Inlined:
+    /// every step of every conversation asks it.)
+    #[inline]
     pub fn next(&mut self, now: Instant) -> Next<'_> {
         if now >= self.deadline() {
             self.expire();
         }
-        if (self.written as usize) < self.output.len() {
-            return Next::Write(&self.output[self.written as usize..]);
+        if !self.owed().is_empty() {
+            return Next::Write(self.owed());
         }
+        self.give_back_output(); // nothing owed: the lent buffer, if any, goes back
         match self.phase {
             Phase::Closing(_) => Next::Close,
             Phase::Lingering {
@@ -140,6 +142,11 @@ impl<S: Session> Conversation<S> {
             _ if self.stopping => Next::ReadNow,
             _ => Next::Read,
         }
+    }
+
+    /// What is owed and not yet written: what [`Next::Write`] offers.
+    pub fn owed(&self) -> &[u8] {
+        &self.output[self.written as usize..]
     }
 
     /// When the conversation closes unless something happens first: its clock's deadline
@@ -161,7 +168,7 @@ impl<S: Session> Conversation<S> {
                     Flow::Continue => {}
                     Flow::Close => self.phase = Phase::Closing(Ending::Clean),
                     Flow::Reject => {
-                        self.clock.close_at(now + LINGER_TIME);
+                        self.clock = Clock::new(now, LINGER_TIME);
                         self.phase = Phase::Lingering {
                             fin_sent: false,
                             discarded: 0,
@@ -228,9 +235,6 @@ impl<S: Session> Conversation<S> {
     /// A write took `n` bytes of what [`Next::Write`] offered.
     pub fn wrote(&mut self, n: usize) {
         self.written += n as u32;
-        if self.written as usize >= self.output.len() {
-            self.give_back_output();
-        }
     }
 
     /// The FIN that [`Next::ShutDown`] asked for is sent.
@@ -266,9 +270,7 @@ impl<S: Session> Conversation<S> {
     }
 
     /// The deadline passed: lingering ends cleanly, talking ends as expired, and what was
-    /// still owed is dropped (the client is not reading it). (Cold: kept out of `next`, which
-    /// runs at every step of every conversation.)
-    #[cold]
+    /// still owed is dropped (the client is not reading it).
     fn expire(&mut self) {
         self.give_back_output();
         match self.phase {

@@ -92,18 +92,18 @@ impl Drain {
 
     /// Completes once draining begins. The future can be polled again and again (by
     /// reference) across many waits: it keeps one slot among the waiters for its lifetime.
-    pub fn draining(&self) -> impl Future<Output = ()> + Unpin + '_ {
+    pub fn draining(&self) -> impl Future<Output = ()> + Unpin {
         WaitFor {
-            drain: self,
+            drain: self.clone(),
             key: None,
             done: |state: &State| state.stopping.is_draining(),
         }
     }
 
     /// Completes once no connection is open.
-    pub fn all_closed(&self) -> impl Future<Output = ()> + '_ {
+    pub fn all_closed(&self) -> impl Future<Output = ()> {
         WaitFor {
-            drain: self,
+            drain: self.clone(),
             key: None,
             done: |state: &State| state.open.get() == 0,
         }
@@ -168,16 +168,16 @@ impl Drop for OpenConnection {
 /// A future that completes when `done` holds for the drain's state. Every waiting coroutine
 /// connection holds one, so it is small: the condition is a closure type (no pointer), and
 /// the slot's key a `u32`.
-struct WaitFor<'a, F> {
+struct WaitFor<F> {
     /// The drain to watch.
-    drain: &'a Drain,
+    drain: Drain,
     /// This waiter's slot in `State::waiters`, once it has waited.
     key: Option<u32>,
     /// The condition.
     done: F,
 }
 
-impl<F: Fn(&State) -> bool + Unpin> Future for WaitFor<'_, F> {
+impl<F: Fn(&State) -> bool + Unpin> Future for WaitFor<F> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -198,7 +198,7 @@ impl<F: Fn(&State) -> bool + Unpin> Future for WaitFor<'_, F> {
     }
 }
 
-impl<F> Drop for WaitFor<'_, F> {
+impl<F> Drop for WaitFor<F> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
             self.drain.0.waiters.borrow_mut().try_remove(key as usize);
