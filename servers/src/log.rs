@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 
-use tracing::{info, Level};
+use tracing::{enabled, info, Level};
 
 use crate::conversation::Ending;
 
@@ -32,8 +32,18 @@ pub fn set_core(core: usize) {
     CORE.with(|c| c.set(Some(core)));
 }
 
-/// A client connected.
-pub fn accepted(peer: SocketAddr) {
+/// A client's address, for its log lines: kept (see [`peer`]) only when they are shown.
+pub type Peer = Option<Box<SocketAddr>>;
+
+/// `addr`, kept if per-connection lines are shown (`-v`): so an idle connection does not
+/// carry, unprinted, the 32 bytes of a `SocketAddr`.
+pub fn peer(addr: SocketAddr) -> Peer {
+    enabled!(Level::INFO).then(|| Box::new(addr))
+}
+
+/// A client connected (`None`: its address was not kept, as the line is not shown).
+pub fn accepted(peer: Option<&SocketAddr>) {
+    let Some(peer) = peer else { return };
     match CORE.with(Cell::get) {
         Some(core) => info!("Accepted connection from {peer} on core {core}"),
         None => info!("Accepted connection from {peer}"),
@@ -42,7 +52,8 @@ pub fn accepted(peer: SocketAddr) {
 
 /// A conversation ended: at EOF (with or without an unfinished request), after the protocol
 /// or the server closed it, when its time ran out, or with an error.
-pub fn closed(peer: SocketAddr, ending: Ending) {
+pub fn closed(peer: Option<&SocketAddr>, ending: Ending) {
+    let Some(peer) = peer else { return };
     match ending {
         Ending::Clean => info!("Client {peer} closed socket normally"),
         Ending::Unfinished(unfinished) => info!("Client {peer} sent {unfinished} but then closed"),

@@ -62,6 +62,7 @@ pub(super) fn drive<P: Protocol>(
             }
             Poll::Ready(outcome) => outcome,
         };
+        open.transport.release_task();
         if let Some(Connection {
             stream,
             mut protocol,

@@ -59,7 +59,7 @@ impl Drop for ForgetOnDrop {
     /// Forgets the source before the socket is closed. (When the thread's runtime is already
     /// gone, there is nothing to forget: closing is all that is left.)
     fn drop(&mut self) {
-        if self.0.key.get().is_some() {
+        if self.0.key().is_some() {
             context::try_with(|rt| rt.reactor.forget(&self.0));
         }
     }
@@ -94,7 +94,7 @@ impl<T: AsFd> AsyncFd<T> {
     /// ```
     pub fn into_inner(self) -> io::Result<T> {
         let AsyncFd { source, inner } = self;
-        if source.key.get().is_some() {
+        if source.key().is_some() {
             context::try_with(|rt| rt.reactor.deregister(&source, inner.as_fd())).transpose()?;
         }
         Ok(inner)
@@ -150,11 +150,16 @@ impl<T: AsFd> AsyncFd<T> {
         // 2. It would block: leave our waker, and register the socket on its first wait.
         //    Only a running `block_on` will ever wake us: where none runs, this panics.
         context::assert_running();
-        self.source.add_waiter(direction, cx.waker());
-        if self.source.key.get().is_none() {
+        // The common case, a registered socket whose task takes its own slot, needs no look
+        // at the runtime.
+        if self.source.key().is_none() || !self.source.add_waiter(direction, cx.waker()) {
             let registered = context::with(|rt| {
-                stats::add(&rt.counters.registrations, 1);
-                rt.reactor.register(&self.source, self.inner.as_fd())
+                if self.source.key().is_none() {
+                    stats::add(&rt.counters.registrations, 1);
+                    rt.reactor.register(&self.source, self.inner.as_fd())?;
+                }
+                rt.reactor.add_waiter(&self.source, direction, cx.waker());
+                Ok(())
             });
             if let Err(error) = registered {
                 return Poll::Ready(Err(error));

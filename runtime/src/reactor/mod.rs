@@ -74,6 +74,9 @@ pub(crate) struct Reactor {
     poller: Arc<Poller>,
     /// Every registered socket, by the key stored in its epoll event.
     sources: RefCell<Slab<Rc<Source>>>,
+    /// Tasks waiting on a socket's direction whose slot in the [`Source`] another task holds
+    /// (several tasks accepting on one listener, say), by source key: rare, so a plain list.
+    more_waiters: RefCell<Vec<(usize, Direction, Waker)>>,
     /// The buffer `epoll_wait` fills, kept between waits so waiting never allocates.
     events: RefCell<Vec<epoll::Event>>,
     /// The buffer for the rare `Poller::wait` that resets the notifier.
@@ -92,11 +95,12 @@ impl Reactor {
         Ok(Reactor {
             poller: Arc::new(Poller::new()?),
             sources: RefCell::new(Slab::new()),
+            more_waiters: RefCell::new(Vec::new()),
             events: RefCell::new(Vec::with_capacity(EVENTS_PER_WAIT)),
             coarse_events: RefCell::new(polling::Events::with_capacity(
                 NonZeroUsize::new(EVENTS_PER_WAIT).expect("non-zero"),
             )),
-            timers: RefCell::new(Timers::default()),
+            timers: RefCell::new(Timers::new()),
             to_wake: RefCell::new(Vec::new()),
             now: Cell::new(Instant::now()),
         })
@@ -116,7 +120,7 @@ impl Reactor {
         let interest = EventFlags::IN | EventFlags::OUT | EventFlags::RDHUP | EventFlags::ET;
         epoll::add(&*self.poller, fd, EventData::new_u64(key as u64), interest)?;
         entry.insert(Rc::clone(source));
-        source.key.set(Some(key));
+        source.set_key(Some(key));
         trace!("register fd {} as source {key}", fd.as_raw_fd());
         Ok(())
     }
@@ -130,10 +134,27 @@ impl Reactor {
         Ok(())
     }
 
-    /// Forgets a socket that is about to be closed (closing removes it from epoll).
+    /// Forgets a socket that is about to be closed (closing removes it from epoll). (Tasks
+    /// it kept in [`Reactor::more_waiters`] leave at the next wait.)
     pub(crate) fn forget(&self, source: &Source) {
-        if let Some(key) = source.key.take() {
+        if let Some(key) = source.key() {
+            source.set_key(None);
             self.sources.borrow_mut().try_remove(key);
+        }
+    }
+
+    /// Remembers a task waiting for `dir` on a registered `source`: in the source's slot, or,
+    /// if another task holds that, in [`Reactor::more_waiters`].
+    pub(crate) fn add_waiter(&self, source: &Source, dir: Direction, waker: &Waker) {
+        if source.add_waiter(dir, waker) {
+            return;
+        }
+        let Some(key) = source.key() else { return }; // (registered before it waits)
+        let mut more = self.more_waiters.borrow_mut();
+        let known =
+            |(k, d, w): &(usize, Direction, Waker)| (*k, *d) == (key, dir) && w.will_wake(waker);
+        if !more.iter().any(known) {
+            more.push((key, dir, waker.clone()));
         }
     }
 
@@ -211,6 +232,16 @@ impl Reactor {
             self.reset_notifier(&mut to_wake)?;
         }
 
+        // 4b. The rare tasks in `more_waiters`: those whose direction is now ready, or whose
+        //     socket is gone (that wake is for nothing, and harmless).
+        let sources = self.sources.borrow();
+        let ready = |(key, direction, _): &mut (usize, Direction, Waker)| {
+            sources.get(*key).is_none_or(|s| s.is_ready(*direction))
+        };
+        let mut more = self.more_waiters.borrow_mut();
+        to_wake.extend(more.extract_if(.., ready).map(|(.., waker)| waker));
+        drop((more, sources));
+
         // 5. Fire due timers, in deadline order.
         if next_timer.is_some() {
             let fired = self.timers.borrow_mut().fire_expired(now, &mut to_wake);
@@ -247,6 +278,9 @@ impl Reactor {
     pub(crate) fn take_all_waiters(&mut self, wakers: &mut Vec<Waker>) {
         for (_, source) in self.sources.get_mut().iter() {
             source.take_all_waiters(wakers);
+        }
+        for (.., waker) in self.more_waiters.get_mut().drain(..) {
+            wakers.push(waker);
         }
         self.timers.get_mut().take_all(wakers);
     }

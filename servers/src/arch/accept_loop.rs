@@ -17,7 +17,7 @@ use zenio::{TcpListener, TcpStream};
 
 use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
 use crate::conversation::Limits;
-use crate::shutdown::{Drain, Stage, StopSignal, Summary};
+use crate::shutdown::{Drain, OpenConnection, Stage, StopSignal, Summary};
 
 /// One event loop's accept loop, ready to run: what every zenio architecture is given.
 pub struct AcceptLoop {
@@ -51,10 +51,11 @@ impl AcceptLoop {
         })
     }
 
-    /// Serves with `start(&drain, stream, peer)` for each connection until the stop signal,
+    /// Serves with `start(open, stream, peer)` for each connection until the stop signal,
     /// then winds down (see the module docs). Returns what it served, with this thread's
-    /// runtime counters.
-    pub async fn serve(self, mut start: impl FnMut(&Drain, TcpStream, SocketAddr)) -> Summary {
+    /// runtime counters. A connection counts as open from `start`, not from its task's first
+    /// poll, so that a shutdown starting in between waits for it.
+    pub async fn serve(self, start: impl Fn(OpenConnection, TcpStream, SocketAddr)) -> Summary {
         let AcceptLoop {
             listener,
             signal,
@@ -67,7 +68,7 @@ impl AcceptLoop {
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) if policy.admit(drain.open_count()) => {
-                        start(&drain, stream, peer)
+                        start(drain.open_connection(), stream, peer)
                     }
                     Ok(_over_the_cap) => {}
                     Err(error) => match policy.after_error(&error) {
@@ -90,7 +91,7 @@ impl AcceptLoop {
         drain.stopping().reach(Stage::ClosingListener);
         let winding_down = async {
             while let Ok((stream, peer)) = listener.try_accept() {
-                start(&drain, stream, peer);
+                start(drain.open_connection(), stream, peer);
             }
             drop(listener);
             if !signal.listener_closed() {

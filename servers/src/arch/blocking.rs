@@ -33,7 +33,7 @@ pub fn converse<S: Session>(
     limits: &Limits,
     stopping: &Stopping,
 ) -> u64 {
-    log::accepted(peer);
+    log::accepted(Some(&peer));
     let mut conversation = Conversation::<S>::new(Instant::now(), limits);
     let talked = panic::catch_unwind(AssertUnwindSafe(|| {
         talk(&mut stream, &mut conversation, limits, stopping)
@@ -42,7 +42,7 @@ pub fn converse<S: Session>(
         conversation.failed(io::Error::other("the conversation panicked"));
     }
     let answered = conversation.answered();
-    log::closed(peer, conversation.finish());
+    log::closed(Some(&peer), conversation.finish());
     answered
 }
 

@@ -36,19 +36,17 @@ pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
         drain: accept.drain.clone(),
     });
     let sweeper = zenio::spawn(sweep(Rc::clone(&connections)));
-    let stopper = {
-        let connections = Rc::clone(&connections);
-        zenio::spawn(async move {
-            connections.drain.draining().await;
-            connections.stop_all();
-        })
-    };
+    let (draining, stopping) = (connections.drain.draining(), Rc::clone(&connections));
+    let stopper = zenio::spawn(async move {
+        draining.await;
+        stopping.stop_all();
+    });
     let summary = accept
-        .serve(|drain, stream, peer| {
+        .serve(|open, stream, peer| {
             let protocol = SessionProtocol {
                 connections: Rc::clone(&connections),
                 key: None,
-                open: drain.open_connection(),
+                open,
             };
             zenio::spawn(zenio::serve_connection(stream, peer, protocol)).detach();
         })
@@ -98,8 +96,8 @@ impl<S: Session> Connections<S> {
     }
 
     /// Feeds an event to the conversation `key`, then does what it asks.
-    fn update(&self, key: usize, event: impl FnOnce(&mut Conversation<S>)) {
-        if let Some((conversation, transport)) = self.entries.borrow_mut().get_mut(key) {
+    fn update(&self, key: u32, event: impl FnOnce(&mut Conversation<S>)) {
+        if let Some((conversation, transport)) = self.entries.borrow_mut().get_mut(key as usize) {
             event(conversation);
             perform(conversation, transport);
         }
@@ -130,33 +128,31 @@ fn perform<S: Session>(conversation: &mut Conversation<S>, transport: &Transport
 pub struct SessionProtocol<S> {
     /// The loop's connections, where this one's conversation lives.
     connections: Rc<Connections<S>>,
-    /// This connection's key in `connections`; set by `connection_made`.
-    key: Option<usize>,
+    /// This connection's key in `connections` (a `u32`: this is in every connection's task);
+    /// set by `connection_made`.
+    key: Option<u32>,
     /// Counts this connection as open, for graceful shutdown and the summary.
     open: OpenConnection,
 }
 
 impl<S: Session> Protocol for SessionProtocol<S> {
     fn connection_made(&mut self, transport: Transport) {
-        log::accepted(transport.peer_addr());
+        log::accepted(Some(&transport.peer_addr()));
         let mut conversation = Conversation::new(zenio::now(), &self.connections.limits);
         if self.connections.drain.is_draining() {
             conversation.stop();
         }
-        let key = self
-            .connections
-            .entries
-            .borrow_mut()
-            .insert((conversation, transport));
+        let entries = &self.connections.entries;
+        let key = entries.borrow_mut().insert((conversation, transport));
+        let key = u32::try_from(key).expect("fewer than 4 billion connections");
         self.key = Some(key);
         self.connections.update(key, |_| {});
     }
 
     fn data_received(&mut self, data: &[u8]) {
-        let limits = self.connections.limits;
+        let connections = &self.connections;
         if let Some(key) = self.key {
-            self.connections
-                .update(key, |c| c.received(data, zenio::now(), &limits));
+            connections.update(key, |c| c.received(data, zenio::now(), &connections.limits));
         }
     }
 
@@ -172,11 +168,12 @@ impl<S: Session> Protocol for SessionProtocol<S> {
         let Some(key) = self.key.take() else {
             return;
         };
-        let (mut conversation, transport) = self.connections.entries.borrow_mut().remove(key);
+        let (mut conversation, transport) =
+            self.connections.entries.borrow_mut().remove(key as usize);
         if let Some(error) = error {
             conversation.failed(error);
         }
-        self.open.set_requests(conversation.answered());
-        log::closed(transport.peer_addr(), conversation.finish());
+        self.open.add_requests(conversation.answered());
+        log::closed(Some(&transport.peer_addr()), conversation.finish());
     }
 }

@@ -9,23 +9,30 @@
 //! Each wait also races the conversation's deadline (one timer per connection, re-armed
 //! only when it fires early) and, for reads, the start of the [`Drain`]; then the
 //! conversation takes its last look, a read that does not wait.
+//!
+//! The task is what an idle connection costs, so its future is kept small: the limits are
+//! the loop's, shared; the connection's state is one struct, [`Connection`], moved into the
+//! task once (see [`converse`]); and each wait is one `poll_fn` around one of its methods,
+//! which polls the socket, the drain and the timer by hand (a combinator of `async` blocks
+//! would hold references of their own to all of them).
 
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
-use std::net::{Shutdown, SocketAddr};
+use std::net::Shutdown;
+use std::rc::Rc;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use futures_lite::future;
+use futures_lite::FutureExt;
 use zenio::{Sleep, TcpStream};
 
 use super::accept_loop::AcceptLoop;
 use crate::conversation::{Conversation, Limits, Next};
-use crate::log;
+use crate::log::{self, Peer};
 use crate::protocol::Session;
-use crate::shutdown::{Drain, OpenConnection, Summary};
+use crate::shutdown::{OpenConnection, Summary};
 
-/// Bytes per read: what one thread's connections share (see [`read`]).
+/// Bytes per read: what one thread's connections share (see [`Connection::poll_read`]).
 const READ_BUFFER: usize = 64 * 1024;
 
 thread_local! {
@@ -36,114 +43,116 @@ thread_local! {
 /// Serves with an `async fn` per connection until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
 pub async fn serve<S: Session>(accept: AcceptLoop) -> Summary {
-    let limits = accept.limits;
+    let limits = Rc::new(accept.limits);
     accept
-        .serve(|drain, stream, peer| {
-            // Counted as open from now, not from the task's first poll, so that a shutdown
-            // starting in between waits for it.
-            let open = drain.open_connection();
-            let drain = drain.clone();
-            zenio::spawn(converse::<S>(stream, peer, drain, open, limits)).detach();
+        .serve(|open, stream, peer| {
+            let limits = Rc::clone(&limits);
+            zenio::spawn(converse::<S>(stream, log::peer(peer), open, limits)).detach();
         })
         .await
 }
 
-/// One connection's task.
-async fn converse<S: Session>(
+/// One connection's task: does what the conversation asks until it says close.
+///
+/// A plain function that makes the [`Connection`] and returns an `async move` block that
+/// takes it whole: an `async fn`, or a block that moved its parts into a struct of its own,
+/// would keep them twice (chapter 7).
+fn converse<S: Session>(
     stream: TcpStream,
-    peer: SocketAddr,
-    drain: Drain,
-    mut open: OpenConnection,
-    limits: Limits,
-) {
-    log::accepted(peer);
-    let mut conversation = Conversation::<S>::new(zenio::now(), &limits);
-    talk(&stream, &mut conversation, &drain, &limits).await;
-    open.set_requests(conversation.answered());
-    log::closed(peer, conversation.finish());
-}
-
-/// Does what the conversation asks until it says close.
-async fn talk<S: Session>(
-    stream: &TcpStream,
-    conversation: &mut Conversation<S>,
-    drain: &Drain,
-    limits: &Limits,
-) {
-    let mut timer = zenio::sleep_until(conversation.deadline());
-    let mut draining = drain.draining();
-    loop {
-        if drain.is_draining() {
-            conversation.stop();
-        }
-        let now = zenio::now();
-        arm(&mut timer, conversation.deadline(), now);
-        match conversation.next(now) {
-            Next::Write(bytes) => {
-                // `None`: the deadline came first, and `next` decides.
-                if let Some(written) = or_timer(stream.write(bytes), &mut timer).await {
-                    conversation.write_done(written);
-                }
-            }
-            Next::ShutDown => match stream.shutdown(Shutdown::Write) {
-                Ok(()) => conversation.shut_down(),
-                Err(error) => conversation.failed(error),
-            },
-            Next::Read => {
-                let read = poll_fn(|cx| read(stream, cx, conversation, limits));
-                let drained = async {
-                    (&mut draining).await;
-                    None
-                };
-                // Bytes (already fed to the conversation), the drain, or the deadline.
-                let _ = future::or(or_timer(read, &mut timer), drained).await;
-            }
-            Next::ReadNow => read_now(stream, conversation, limits),
-            Next::Close => return,
-        }
-    }
-}
-
-/// Moves the connection's one timer to `deadline` when it would fire late (the deadline
-/// moved earlier: a request began) or has fired (the deadline moved on since): so a busy
-/// connection does not touch the timer queue on every request.
-fn arm(timer: &mut Sleep, deadline: Instant, now: Instant) {
-    if deadline < timer.deadline() || timer.deadline() <= now {
-        timer.reset(deadline);
-    }
-}
-
-/// Runs `io` until it completes (`Some`) or `timer` fires (`None`).
-async fn or_timer<T>(io: impl Future<Output = T>, timer: &mut Sleep) -> Option<T> {
-    let io = async { Some(io.await) };
-    let fired = async {
-        timer.await;
-        None
+    peer: Peer,
+    open: OpenConnection,
+    limits: Rc<Limits>,
+) -> impl Future<Output = ()> {
+    let conversation = Conversation::<S>::new(zenio::now(), &limits);
+    let mut connection = Connection {
+        timer: zenio::sleep_until(conversation.deadline()),
+        draining: open.drain().draining(),
+        stream,
+        conversation,
+        limits,
     };
-    future::or(io, fired).await
+    async move {
+        log::accepted(peer.as_deref());
+        loop {
+            if open.drain().is_draining() {
+                connection.conversation.stop();
+            }
+            let now = zenio::now();
+            connection.arm(now);
+            match connection.conversation.next(now) {
+                Next::Write(_) => {
+                    // `None`: the deadline came first, and `next` decides.
+                    if let Some(written) = poll_fn(|cx| connection.poll_write(cx)).await {
+                        connection.conversation.write_done(written);
+                    }
+                }
+                Next::ShutDown => match connection.stream.shutdown(Shutdown::Write) {
+                    Ok(()) => connection.conversation.shut_down(),
+                    Err(error) => connection.conversation.failed(error),
+                },
+                Next::Read => poll_fn(|cx| connection.poll_read(Some(cx))).await,
+                Next::ReadNow => _ = connection.poll_read(None),
+                Next::Close => break,
+            }
+        }
+        open.add_requests(connection.conversation.answered());
+        log::closed(peer.as_deref(), connection.conversation.finish());
+    }
 }
 
-/// One poll of a read that feeds what it got to the conversation at once. The buffer is
-/// borrowed for this poll only, from one shared by the thread's connections, so a connection
-/// waiting for its next request holds none: the callback style's trick (see `zenio::serve`),
-/// inside a coroutine.
-fn read<S: Session>(
-    stream: &TcpStream,
-    cx: &mut Context<'_>,
-    conversation: &mut Conversation<S>,
-    limits: &Limits,
-) -> Poll<()> {
-    SHARED_BUFFER.with_borrow_mut(|buffer| {
-        let read = ready!(stream.poll_read_with(cx, buffer));
-        conversation.read_done(read.map(|n| &buffer[..n]), zenio::now(), limits);
-        Poll::Ready(())
-    })
+/// One connection's state, in one struct, so that a wait's `poll_fn` holds one reference to
+/// it rather than one to each part: every waiting connection's task holds that wait.
+struct Connection<S, D> {
+    /// The socket.
+    stream: TcpStream,
+    /// What to do next.
+    conversation: Conversation<S>,
+    /// The loop's limits, shared.
+    limits: Rc<Limits>,
+    /// Fires at the conversation's deadline, or earlier (see [`Connection::arm`]).
+    timer: Sleep,
+    /// Completes once the loop drains.
+    draining: D,
 }
 
-/// The last look: a read that does not wait; finding nothing ends the conversation.
-fn read_now<S: Session>(stream: &TcpStream, conversation: &mut Conversation<S>, limits: &Limits) {
-    SHARED_BUFFER.with_borrow_mut(|buffer| {
-        let read = stream.try_read(buffer).map(|n| &buffer[..n]);
-        conversation.read_done(read, zenio::now(), limits);
-    })
+impl<S: Session, D: Future<Output = ()> + Unpin> Connection<S, D> {
+    /// One poll of a write of what the conversation owes; `None` if the deadline came first.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<Option<std::io::Result<usize>>> {
+        match self.stream.poll_write_with(cx, self.conversation.owed()) {
+            Poll::Ready(written) => Poll::Ready(Some(written)),
+            Poll::Pending => self.timer.poll(cx).map(|()| None),
+        }
+    }
+
+    /// One poll of the wait for bytes (fed to the conversation at once), the drain, or the
+    /// deadline; without `cx`, the last look instead: a read that does not wait, and finding
+    /// nothing ends the conversation. The read buffer is borrowed for this poll only, from
+    /// one shared by the thread's connections, so a connection waiting for its next request
+    /// holds none: the callback style's trick (see `zenio::serve`), inside a coroutine.
+    fn poll_read(&mut self, mut cx: Option<&mut Context<'_>>) -> Poll<()> {
+        let conversation = &mut self.conversation;
+        let read = SHARED_BUFFER.with_borrow_mut(|buffer| {
+            let read = match cx.as_deref_mut() {
+                Some(cx) => ready!(self.stream.poll_read_with(cx, buffer)),
+                None => self.stream.try_read(buffer),
+            };
+            conversation.read_done(read.map(|n| &buffer[..n]), zenio::now(), &self.limits);
+            Poll::Ready(())
+        });
+        let Some(cx) = cx else { return read };
+        if read.is_ready() || self.draining.poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        self.timer.poll(cx)
+    }
+
+    /// Moves the one timer to the conversation's deadline when it would fire late (the
+    /// deadline moved earlier: a request began) or has fired (the deadline moved on since):
+    /// so a busy connection does not touch the timer queue on every request.
+    fn arm(&mut self, now: Instant) {
+        let (timer, deadline) = (&mut self.timer, self.conversation.deadline());
+        if deadline < timer.deadline() || timer.deadline() <= now {
+            timer.reset(deadline);
+        }
+    }
 }

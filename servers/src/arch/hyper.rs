@@ -23,7 +23,6 @@
 
 use std::cell::Cell;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::{pin, Pin};
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -47,12 +46,9 @@ pub async fn serve(accept: AcceptLoop) -> Summary {
     let http = Rc::new(hyper_hello::http1(ZenioTimer::new(), &accept.limits));
     let body_time = accept.limits.request;
     accept
-        .serve(|drain, stream, peer| {
-            // Counted as open from now, as in `coroutine`.
-            let open = drain.open_connection();
+        .serve(|open, stream, peer| {
             let http = Rc::clone(&http);
-            let drain = drain.clone();
-            zenio::spawn(converse(http, stream, peer, drain, open, body_time)).detach();
+            zenio::spawn(converse(http, stream, log::peer(peer), open, body_time)).detach();
         })
         .await
 }
@@ -61,12 +57,12 @@ pub async fn serve(accept: AcceptLoop) -> Summary {
 async fn converse(
     http: Rc<http1::Builder>,
     stream: TcpStream,
-    peer: SocketAddr,
-    drain: Drain,
-    mut open: OpenConnection,
+    peer: log::Peer,
+    open: OpenConnection,
     body_time: Duration,
 ) {
-    log::accepted(peer);
+    log::accepted(peer.as_deref());
+    let drain = open.drain();
     let answered = Cell::new(0);
     let service = service_fn(|request| {
         let answered = &answered;
@@ -94,9 +90,9 @@ async fn converse(
         // the client has sent, then closes.
         None => connection.await,
     };
-    open.set_requests(answered.get());
+    open.add_requests(answered.get());
     let ending = outcome.map_or_else(|e| Ending::Failed(io::Error::other(e)), |()| Ending::Clean);
-    log::closed(peer, ending);
+    log::closed(peer.as_deref(), ending);
 }
 
 /// The connection, except that once the loop drains, a read takes only what the client

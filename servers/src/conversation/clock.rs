@@ -71,10 +71,11 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// The clock of a connection opened at `now`.
-    pub fn new(now: Instant, limits: &Limits) -> Clock {
+    /// The clock of a connection opened at `now`, or whose lingering close began then:
+    /// nothing has arrived yet, and it may wait `idle` for something.
+    pub fn new(now: Instant, idle: Duration) -> Clock {
         Clock {
-            idle_deadline: now + limits.idle,
+            idle_deadline: now + idle,
             request_deadline: None,
         }
     }
@@ -110,14 +111,14 @@ mod tests {
     #[test]
     fn an_idle_connection_expires_after_the_idle_timeout() {
         let start = Instant::now();
-        let clock = Clock::new(start, &LIMITS);
+        let clock = Clock::new(start, LIMITS.idle);
         assert_eq!(clock.deadline(), (start + LIMITS.idle, Expiry::Idle));
     }
 
     #[test]
     fn every_read_restarts_the_idle_clock() {
         let start = Instant::now();
-        let mut clock = Clock::new(start, &LIMITS);
+        let mut clock = Clock::new(start, LIMITS.idle);
         clock.on_read(start + Duration::from_secs(50), false, &LIMITS);
         assert_eq!(
             clock.deadline(),
@@ -128,7 +129,7 @@ mod tests {
     #[test]
     fn a_trickled_request_expires_after_the_request_timeout_however_often_bytes_come() {
         let start = Instant::now();
-        let mut clock = Clock::new(start, &LIMITS);
+        let mut clock = Clock::new(start, LIMITS.idle);
         for second in 0..10 {
             clock.on_read(start + Duration::from_secs(second), true, &LIMITS);
         }
@@ -138,7 +139,7 @@ mod tests {
     #[test]
     fn a_finished_request_stops_the_request_clock() {
         let start = Instant::now();
-        let mut clock = Clock::new(start, &LIMITS);
+        let mut clock = Clock::new(start, LIMITS.idle);
         clock.on_read(start, true, &LIMITS);
         clock.on_read(start + Duration::from_secs(5), false, &LIMITS);
         assert_eq!(clock.deadline().1, Expiry::Idle);

@@ -34,16 +34,27 @@ pub const LINGER_TIME: Duration = Duration::from_secs(2);
 /// How many bytes a rejected client may still send before the server closes anyway.
 pub const LINGER_LIMIT: usize = 1 << 20;
 
+thread_local! {
+    /// The output buffer of this thread's conversations: lent to the one that has answers to
+    /// write, and given back once they are written. So a connection waiting for its next
+    /// request holds no buffer (as with the shared read buffers of the architectures); only
+    /// one whose client is slow to read keeps one, and the next lender gets a new one.
+    static SPARE_OUTPUT: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 /// One connection's state between events.
 pub struct Conversation<S> {
     /// The protocol state.
     session: S,
-    /// When the connection times out (idle, or a request too slow to arrive).
+    /// When the connection times out (idle, a request too slow to arrive, or the end of a
+    /// lingering close).
     clock: Clock,
-    /// Answers owed to the client; nothing more is read until they are written.
+    /// Answers owed to the client; nothing more is read until they are written. Lent by
+    /// [`SPARE_OUTPUT`] while it holds any.
     output: Vec<u8>,
-    /// How much of `output` has been written.
-    written: usize,
+    /// How much of `output` has been written (a `u32`, so that it shares its word with
+    /// `stopping`: the answers to one read are far from 4 GiB).
+    written: u32,
     /// Where the conversation stands.
     phase: Phase,
     /// The server is stopping: read only what has already arrived, then close.
@@ -54,14 +65,13 @@ pub struct Conversation<S> {
 enum Phase {
     /// Reading requests and answering them.
     Talking,
-    /// The client broke the protocol: after the answer, a FIN, then discard what it sends.
+    /// The client broke the protocol: after the answer, a FIN, then discard what it sends
+    /// (until the clock's deadline).
     Lingering {
         /// The FIN has been sent.
         fin_sent: bool,
         /// Bytes discarded so far.
         discarded: usize,
-        /// When to stop lingering and close.
-        until: Instant,
     },
     /// Close once the output is written.
     Closing(Ending),
@@ -105,7 +115,7 @@ impl<S: Session> Conversation<S> {
     pub fn new(now: Instant, limits: &Limits) -> Conversation<S> {
         Conversation {
             session: S::default(),
-            clock: Clock::new(now, limits),
+            clock: Clock::new(now, limits.idle),
             output: Vec::new(),
             written: 0,
             phase: Phase::Talking,
@@ -113,14 +123,17 @@ impl<S: Session> Conversation<S> {
         }
     }
 
-    /// What to do now. Time is an input: past the deadline, the conversation closes.
+    /// What to do now. Time is an input: past the deadline, the conversation closes. (Inlined:
+    /// every step of every conversation asks it.)
+    #[inline]
     pub fn next(&mut self, now: Instant) -> Next<'_> {
         if now >= self.deadline() {
             self.expire();
         }
-        if self.written < self.output.len() {
-            return Next::Write(&self.output[self.written..]);
+        if !self.owed().is_empty() {
+            return Next::Write(self.owed());
         }
+        self.give_back_output(); // nothing owed: the lent buffer, if any, goes back
         match self.phase {
             Phase::Closing(_) => Next::Close,
             Phase::Lingering {
@@ -131,29 +144,34 @@ impl<S: Session> Conversation<S> {
         }
     }
 
+    /// What is owed and not yet written: what [`Next::Write`] offers.
+    pub fn owed(&self) -> &[u8] {
+        &self.output[self.written as usize..]
+    }
+
     /// When the conversation closes unless something happens first: its clock's deadline
     /// (see [`Limits`]), or the end of a lingering close.
     pub fn deadline(&self) -> Instant {
-        match self.phase {
-            Phase::Lingering { until, .. } => until,
-            _ => self.clock.deadline().0,
-        }
+        self.clock.deadline().0
     }
 
     /// Bytes arrived at `now`: the session answers them (or, lingering, they are dropped).
     pub fn received(&mut self, bytes: &[u8], now: Instant, limits: &Limits) {
         match &mut self.phase {
             Phase::Talking => {
+                if self.output.capacity() == 0 {
+                    self.output = SPARE_OUTPUT.take();
+                }
                 let flow = self.session.feed(bytes, &mut self.output);
                 self.clock.on_read(now, self.session.in_request(), limits);
                 match flow {
                     Flow::Continue => {}
                     Flow::Close => self.phase = Phase::Closing(Ending::Clean),
                     Flow::Reject => {
+                        self.clock = Clock::new(now, LINGER_TIME);
                         self.phase = Phase::Lingering {
                             fin_sent: false,
                             discarded: 0,
-                            until: now + LINGER_TIME,
                         }
                     }
                 }
@@ -216,11 +234,7 @@ impl<S: Session> Conversation<S> {
 
     /// A write took `n` bytes of what [`Next::Write`] offered.
     pub fn wrote(&mut self, n: usize) {
-        self.written += n;
-        if self.written >= self.output.len() {
-            self.output.clear();
-            self.written = 0;
-        }
+        self.written += n as u32;
     }
 
     /// The FIN that [`Next::ShutDown`] asked for is sent.
@@ -232,8 +246,7 @@ impl<S: Session> Conversation<S> {
 
     /// A read or write failed: close at once, writing nothing more.
     pub fn failed(&mut self, error: io::Error) {
-        self.output.clear();
-        self.written = 0;
+        self.give_back_output();
         self.phase = Phase::Closing(Ending::Failed(error));
     }
 
@@ -259,14 +272,22 @@ impl<S: Session> Conversation<S> {
     /// The deadline passed: lingering ends cleanly, talking ends as expired, and what was
     /// still owed is dropped (the client is not reading it).
     fn expire(&mut self) {
-        self.output.clear();
-        self.written = 0;
+        self.give_back_output();
         match self.phase {
             Phase::Talking => {
                 self.phase = Phase::Closing(Ending::Expired(self.clock.deadline().1));
             }
             Phase::Lingering { .. } => self.phase = Phase::Closing(Ending::Clean),
             Phase::Closing(_) => {}
+        }
+    }
+
+    /// Drops what is owed, and gives the buffer, if lent, back to [`SPARE_OUTPUT`].
+    fn give_back_output(&mut self) {
+        self.written = 0;
+        self.output.clear();
+        if self.output.capacity() > 0 {
+            SPARE_OUTPUT.set(std::mem::take(&mut self.output));
         }
     }
 }

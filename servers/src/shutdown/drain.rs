@@ -95,30 +95,27 @@ impl Drain {
 
     /// Completes once draining begins. The future can be polled again and again (by
     /// reference) across many waits: it keeps one slot among the waiters for its lifetime.
-    pub fn draining(&self) -> impl Future<Output = ()> + Unpin + '_ {
+    pub fn draining(&self) -> impl Future<Output = ()> + Unpin {
         WaitFor {
-            drain: self,
+            drain: self.clone(),
             key: None,
-            done: |state| state.stopping.is_draining(),
+            done: |state: &State| state.stopping.is_draining(),
         }
     }
 
     /// Completes once no connection is open.
-    pub fn all_closed(&self) -> impl Future<Output = ()> + '_ {
+    pub fn all_closed(&self) -> impl Future<Output = ()> {
         WaitFor {
-            drain: self,
+            drain: self.clone(),
             key: None,
-            done: |state| state.open.get() == 0,
+            done: |state: &State| state.open.get() == 0,
         }
     }
 
     /// Counts a new connection as open until the returned guard is dropped.
     pub fn open_connection(&self) -> OpenConnection {
         self.0.open.set(self.0.open.get() + 1);
-        OpenConnection {
-            drain: self.clone(),
-            requests: 0,
-        }
+        OpenConnection(self.clone())
     }
 
     /// Connections open now.
@@ -140,45 +137,50 @@ impl Drain {
     }
 }
 
-/// An open connection, counted until dropped.
-pub struct OpenConnection {
-    /// The loop's drain.
-    drain: Drain,
-    /// Requests answered, added to the summary when the connection closes.
-    requests: u64,
-}
+/// An open connection of the loop whose drain this is, counted until dropped.
+pub struct OpenConnection(Drain);
 
 impl OpenConnection {
-    /// Records how many requests the connection answered.
-    pub fn set_requests(&mut self, requests: u64) {
-        self.requests = requests;
+    /// The loop's drain.
+    pub fn drain(&self) -> &Drain {
+        &self.0
+    }
+
+    /// Adds the requests the connection answered to the summary.
+    pub fn add_requests(&self, requests: u64) {
+        let state = &self.drain().0;
+        let mut summary = state.summary.get();
+        summary.requests += requests;
+        state.summary.set(summary);
     }
 }
 
 impl Drop for OpenConnection {
     fn drop(&mut self) {
-        let state = &self.drain.0;
+        let state = &self.drain().0;
         let mut summary = state.summary.get();
-        summary.add_connection(self.requests);
+        summary.connections += 1;
         state.summary.set(summary);
         state.open.set(state.open.get() - 1);
         if state.open.get() == 0 {
-            self.drain.wake_all();
+            self.0.wake_all();
         }
     }
 }
 
-/// A future that completes when `done` holds for the drain's state.
-struct WaitFor<'a> {
+/// A future that completes when `done` holds for the drain's state. Every waiting coroutine
+/// connection holds one, so it is small: the condition is a closure type (no pointer), and
+/// the slot's key a `u32`.
+struct WaitFor<F> {
     /// The drain to watch.
-    drain: &'a Drain,
+    drain: Drain,
     /// This waiter's slot in `State::waiters`, once it has waited.
-    key: Option<usize>,
+    key: Option<u32>,
     /// The condition.
-    done: fn(&State) -> bool,
+    done: F,
 }
 
-impl Future for WaitFor<'_> {
+impl<F: Fn(&State) -> bool + Unpin> Future for WaitFor<F> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -188,21 +190,21 @@ impl Future for WaitFor<'_> {
         }
         let mut waiters = state.waiters.borrow_mut();
         match self.key {
-            Some(key) => waiters[key].clone_from(cx.waker()),
+            Some(key) => waiters[key as usize].clone_from(cx.waker()),
             None => {
                 let key = waiters.insert(cx.waker().clone());
                 drop(waiters);
-                self.key = Some(key);
+                self.key = Some(u32::try_from(key).expect("fewer waiters than connections"));
             }
         }
         Poll::Pending
     }
 }
 
-impl Drop for WaitFor<'_> {
+impl<F> Drop for WaitFor<F> {
     fn drop(&mut self) {
         if let Some(key) = self.key {
-            self.drain.0.waiters.borrow_mut().try_remove(key);
+            self.drain.0.waiters.borrow_mut().try_remove(key as usize);
         }
     }
 }

@@ -3,7 +3,7 @@
 //! `.await`s, spelled out.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsFd;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
@@ -11,14 +11,15 @@ use std::time::Instant;
 use rustix::event::epoll::{self, EventData, EventFlags};
 
 use crate::conversation::{Conversation, Limits, Next};
+use crate::log::Peer;
 use crate::protocol::Session;
 
 /// One client's state between events.
 pub struct Connection<S> {
     /// The socket (non-blocking).
     stream: TcpStream,
-    /// The client's address, for log lines.
-    pub peer: SocketAddr,
+    /// The client's address, for log lines (kept only when they are shown).
+    pub peer: Peer,
     /// The conversation: the protocol, its deadlines, its answers not yet sent.
     pub conversation: Conversation<S>,
     /// The socket is in the epoll set.
@@ -35,12 +36,7 @@ pub enum Turn {
 
 impl<S: Session> Connection<S> {
     /// A connection just accepted at `now` (non-blocking, not registered yet).
-    pub fn new(
-        stream: TcpStream,
-        peer: SocketAddr,
-        now: Instant,
-        limits: &Limits,
-    ) -> Connection<S> {
+    pub fn new(stream: TcpStream, peer: Peer, now: Instant, limits: &Limits) -> Connection<S> {
         Connection {
             stream,
             peer,

@@ -187,8 +187,8 @@ impl<S: Session> EventLoop<S> {
                 continue; // over the cap: dropping `fd` closes it
             }
             let peer = peer.and_then(|peer| SocketAddr::try_from(peer).ok());
-            let peer = peer.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0)));
-            log::accepted(peer);
+            let peer = peer.and_then(log::peer);
+            log::accepted(peer.as_deref());
             let mut connection = Connection::new(TcpStream::from(fd), peer, self.now, &self.limits);
             if self.stopping.is_draining() {
                 connection.conversation.stop();
@@ -232,7 +232,7 @@ impl<S: Session> EventLoop<S> {
             let connection = self.connections.remove(key);
             self.summary
                 .add_connection(connection.conversation.answered());
-            log::closed(connection.peer, connection.conversation.finish());
+            log::closed(connection.peer.as_deref(), connection.conversation.finish());
         }
     }
 
