@@ -6,8 +6,8 @@
 //! --mode close`, for the syscall counts). The fixed-load workloads are open loops (`zen-load
 //! --rate R`): R questions a second on a fixed schedule, whatever the server does, R being a
 //! share (25%, 50%, 75%) of tokio `current_thread`'s closed-loop capacity at the same C,
-//! measured earlier in the same run (see [`schedule`](super::schedule)). A run lasts a number of seconds, or (for the
-//! syscall counts) a number of requests. The generators check every answer byte for byte and
+//! measured earlier in the same run (see [`schedule`](super::schedule)). A run lasts a
+//! number of seconds, or (for the syscall counts) a number of requests. The generators check every answer byte for byte and
 //! print one JSON object (`--json`), which reads straight into a [`Measure`].
 
 use std::path::Path;
