@@ -48,3 +48,12 @@ pub fn cores(requested: usize) -> usize {
 pub fn listeners(host: &str, port: u16, count: usize) -> io::Result<Vec<TcpListener>> {
     zenio::listen_per_core(resolve(host, port)?, count.max(1))
 }
+
+/// `--pin`: pins the calling thread, loop or runtime `index`, to core `index` when `pin` asks,
+/// as zenio's servers do with `--pin` (`sched_setaffinity`); says on stderr if it could not.
+/// Without it the kernel places the threads, as it places zenio's by default.
+pub fn pin(pin: bool, index: usize, program: &str) {
+    if let Err(error) = pin.then(|| zenio::pin_to_core(index)).transpose() {
+        eprintln!("{program}: loop {index} runs unpinned: {error}");
+    }
+}

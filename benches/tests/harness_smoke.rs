@@ -1,8 +1,8 @@
 //! The benchmark harness in smoke mode, as CI runs it: one round of 1 s runs, at C = 1 and 10,
 //! of every kind of workload (zen keep-alive, zen pipelined, hello keep-alive, hello
-//! connection per request), against zenio coroutine, tokio current_thread and the floor
-//! server; every answer of every run must be right, and the report (JSON, Markdown, plots)
-//! must be written.
+//! connection per request, and a tiny fixed load), against zenio coroutine, tokio
+//! current_thread and the floor server; every answer of every run must be right, and the
+//! report (JSON, Markdown, plots) must be written.
 //!
 //! It uses the debug binaries. This package's are built by cargo for its integration tests
 //! (`CARGO_BIN_EXE_*`); the servers package's (`zen-server`, `hello-server`) are built here,
@@ -50,6 +50,8 @@ fn every_answer_of_every_smoke_workload_is_right() {
     let section = std::fs::read_to_string(results.join("benchmarks-section.md")).unwrap();
     assert!(section.contains("#### zen pipelined, C = 10, K = 16 (single core)"));
     assert!(section.contains("![CPU per request, ratio to the baseline"));
+    assert!(section.contains("#### zen fixed load, 5% of tokio current_thread's capacity, C = 10"));
+    assert!(section.contains("| on schedule |"));
     assert!(results.join("compare.json").is_file());
     assert!(results.join("plots/cpu-single-core.svg").is_file());
 }

@@ -23,8 +23,8 @@
 //!   edge-triggered socket reports every new arrival, and because a FIN that arrived with the
 //!   data raises `EPOLLRDHUP`, after which we read on until EOF.
 //!
-//! `--cores N` runs N loops, each on its own thread pinned to its own core (as zenio's
-//! `--cores` does) with its own `SO_REUSEPORT` listener. The listeners are made by zenio's
+//! `--cores N` runs N loops, each on its own thread (pinned to its own core with `--pin`, as
+//! zenio's `--cores N --pin`) with its own `SO_REUSEPORT` listener. The listeners are made by zenio's
 //! `listen_per_core`. It serves until killed: no graceful shutdown, no lingering close.
 #![forbid(unsafe_code)]
 
@@ -39,7 +39,7 @@ use rustix::event::epoll::{self, CreateFlags, EventData, EventFlags};
 use rustix::io::Errno;
 use rustix::net::SocketFlags;
 use slab::Slab;
-use zenio_benches::peer::{cores, listeners, Proto};
+use zenio_benches::peer::{cores, listeners, pin, Proto};
 use zenio_servers::arch::announce;
 use zenio_servers::cli::fail;
 use zenio_servers::protocol::{Flow, HelloSession, Session, ZenSession};
@@ -67,6 +67,10 @@ struct Args {
     /// available core.
     #[arg(long, default_value_t = 1)]
     cores: usize,
+    /// Pin each loop's thread to its own core, as zenio's servers do with `--pin`; by
+    /// default the kernel places the threads, as it places zenio's.
+    #[arg(long)]
+    pin: bool,
 }
 
 /// One client's state between events.
@@ -114,7 +118,7 @@ fn main() {
     }
 }
 
-/// Binds, says where, and runs one pinned loop per listener until killed. A loop that fails
+/// Binds, says where, and runs one loop per listener until killed. A loop that fails
 /// ends the whole process with its error.
 fn run<S: Session>(args: &Args) -> io::Result<()> {
     let port = args.port.unwrap_or(args.proto.default_port());
@@ -123,9 +127,7 @@ fn run<S: Session>(args: &Args) -> io::Result<()> {
     thread::scope(|scope| {
         for (index, listener) in listeners.into_iter().enumerate() {
             scope.spawn(move || {
-                if let Err(error) = zenio::pin_to_core(index) {
-                    eprintln!("floor-server: loop {index} runs unpinned: {error}");
-                }
+                pin(args.pin, index, "floor-server");
                 if let Err(error) = serve::<S>(listener) {
                     fail("floor-server", error);
                 }

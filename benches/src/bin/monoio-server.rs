@@ -20,8 +20,12 @@
 //! `sendto` per request. The flavors mirror tokio-server's:
 //!
 //! - `current-thread`: one thread, one runtime.
-//! - `per-core`: N threads, each a runtime pinned to its own core with its own
-//!   `SO_REUSEPORT` listener, as zenio's `--cores N` does (monoio's intended shape).
+//! - `per-core`: N threads, each a runtime with its own `SO_REUSEPORT` listener, as zenio's
+//!   `--cores N` does (monoio's intended shape); `--pin` pins each to its own core.
+//!
+//! No `SQPOLL`: monoio's default ring has no kernel thread polling the submission queue, so
+//! every submission is an `io_uring_enter` call (strace counts it); the socket work itself
+//! the kernel does inside that call, or later from its task work, where strace cannot see it.
 //!
 //! The listeners are made by zenio's own `listen_per_core` (backlog 4096), so the accept
 //! queue is not what differs. Nothing is tuned: no `TCP_NODELAY`, no buffer pools. It serves
@@ -36,7 +40,7 @@ use clap::{Parser, ValueEnum};
 use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
 use monoio::net::{TcpListener, TcpStream};
 use monoio::{IoUringDriver, RuntimeBuilder};
-use zenio_benches::peer::{cores, listeners, Proto};
+use zenio_benches::peer::{cores, listeners, pin, Proto};
 use zenio_servers::arch::announce;
 use zenio_servers::cli::fail;
 use zenio_servers::protocol::{Flow, HelloSession, Session, ZenSession};
@@ -66,6 +70,10 @@ struct Args {
     /// Runtimes (`per-core`); 0 or absent means one per available core.
     #[arg(long)]
     threads: Option<usize>,
+    /// Pin each per-core runtime's thread to its own core, as zenio's servers do with `--pin`; by
+    /// default the kernel places the threads, as it places zenio's.
+    #[arg(long)]
+    pin: bool,
 }
 
 /// How many monoio runtimes serve.
@@ -73,7 +81,7 @@ struct Args {
 enum Flavor {
     /// One thread, one runtime.
     CurrentThread,
-    /// One pinned runtime per core, each with its own listener.
+    /// One runtime per core, each with its own listener.
     PerCore,
 }
 
@@ -109,10 +117,7 @@ fn run<S: Session + 'static>(args: &Args) -> io::Result<()> {
     thread::scope(|scope| {
         for (index, listener) in listeners.into_iter().enumerate() {
             scope.spawn(move || {
-                // Pinned like zenio's per-core runtimes and tokio-server's.
-                if let Err(error) = zenio::pin_to_core(index) {
-                    eprintln!("monoio-server: runtime {index} runs unpinned: {error}");
-                }
+                pin(args.pin, index, "monoio-server");
                 if let Err(error) = serve_on_runtime::<S>(listener) {
                     fail("monoio-server", error);
                 }

@@ -14,8 +14,9 @@
 //!   single-threaded runtime is compared with.
 //! - `multi-thread`: `Builder::new_multi_thread().worker_threads(N)`, work-stealing, the
 //!   accept loop in `block_on` as `#[tokio::main]` has it.
-//! - `per-core`: N threads, each a `current_thread` runtime pinned to its own core with its own
-//!   `SO_REUSEPORT` listener, as zenio's `--cores N` does.
+//! - `per-core`: N threads, each a `current_thread` runtime with its own `SO_REUSEPORT`
+//!   listener, as zenio's `--cores N` does; `--pin` pins each to its own core, as zenio's
+//!   `--pin` does.
 //!
 //! The listeners are made by zenio's own `listen_per_core` (backlog 4096), so the accept
 //! queue is not what differs. It serves until killed: no graceful shutdown.
@@ -29,7 +30,7 @@ use clap::{Parser, ValueEnum};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::Builder;
-use zenio_benches::peer::{cores, listeners, Proto};
+use zenio_benches::peer::{cores, listeners, pin, Proto};
 use zenio_servers::arch::announce;
 use zenio_servers::cli::fail;
 use zenio_servers::protocol::{Flow, HelloSession, Session, ZenSession};
@@ -57,6 +58,10 @@ struct Args {
     /// available core.
     #[arg(long)]
     threads: Option<usize>,
+    /// Pin each per-core runtime's thread to its own core, as zenio's servers do with `--pin`; by
+    /// default the kernel places the threads, as it places zenio's.
+    #[arg(long)]
+    pin: bool,
 }
 
 /// The ways to build a tokio runtime for a server.
@@ -66,7 +71,7 @@ enum Flavor {
     CurrentThread,
     /// A work-stealing pool: `Builder::new_multi_thread()`.
     MultiThread,
-    /// One pinned `current_thread` runtime per core, each with its own listener.
+    /// One `current_thread` runtime per core, each with its own listener.
     PerCore,
 }
 
@@ -111,20 +116,17 @@ fn run<S: Session + Send>(args: &Args) -> io::Result<()> {
             .enable_all()
             .build()?
             .block_on(serve::<S>(listeners.remove(0))),
-        Flavor::PerCore => per_core::<S>(listeners),
+        Flavor::PerCore => per_core::<S>(listeners, args.pin),
     }
 }
 
-/// One pinned `current_thread` runtime per listener, each on its own thread. A runtime that
+/// One `current_thread` runtime per listener (pinned with `pinned`), each on its own thread. A runtime that
 /// fails ends the whole process with its error.
-fn per_core<S: Session + Send>(listeners: Vec<StdListener>) -> io::Result<()> {
+fn per_core<S: Session + Send>(listeners: Vec<StdListener>, pinned: bool) -> io::Result<()> {
     thread::scope(|scope| {
         for (index, listener) in listeners.into_iter().enumerate() {
             scope.spawn(move || {
-                // Pinned like zenio's per-core runtimes, so that only the runtime differs.
-                if let Err(error) = zenio::pin_to_core(index) {
-                    eprintln!("tokio-server: runtime {index} runs unpinned: {error}");
-                }
+                pin(pinned, index, "tokio-server");
                 let served = Builder::new_current_thread()
                     .enable_all()
                     .build()

@@ -81,16 +81,18 @@ pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
     if !goals.1.is_empty() {
         out.extend([text("goals", &[]), markdown(&goals)]);
     }
-    for (group, heading) in Group::ALL.into_iter().zip([
-        "### Single core: one event loop, ratios to tokio current_thread",
-        "### Per core: two event loops sharing the 2 cores with the load generator, ratios to tokio per-core",
-    ]) {
-        let mine: Vec<&Table> = tables.iter().filter(|t| t.group == group).collect();
-        if !mine.is_empty() {
-            out.push(heading.into());
-        }
-        for table in mine {
-            out.extend([format!("#### {}", table.title()), markdown(&table.cells())]);
+    // The closed loops of each group, then the fixed loads of each group, each under its heading.
+    for fixed in [false, true] {
+        for group in Group::ALL {
+            let mine = |t: &&Table| t.group == group && t.workload.share.is_some() == fixed;
+            let mine: Vec<&Table> = tables.iter().filter(mine).collect();
+            if !mine.is_empty() {
+                let fixed = if fixed { "fixed " } else { "" };
+                out.push(text(&format!("{fixed}{}", group.id()), &[]));
+            }
+            for table in mine {
+                out.extend([format!("#### {}", table.title()), markdown(&table.cells())]);
+            }
         }
     }
     let held = [
@@ -130,14 +132,13 @@ pub fn section(results: &Results, tables: &[Table], plots: &[Plot]) -> String {
             }
         }
     }
+    out.extend(["pinning", "io_uring"].map(|part| text(part, &[])));
+    let plots = plots
+        .iter()
+        .map(|(file, title)| format!("![{title}](plots/{file})"));
+    let plots: Vec<String> = plots.collect();
     if !plots.is_empty() {
-        let plots = plots
-            .iter()
-            .map(|(file, title)| format!("![{title}](plots/{file})"));
-        out.extend([
-            "### Plots".to_string(),
-            plots.collect::<Vec<_>>().join("\n\n"),
-        ]);
+        out.extend(["### Plots".to_string(), plots.join("\n\n")]);
     }
     let failed = results.failures().into_iter().map(|f| format!("- {f}"));
     let failed = failed.reduce(|a, b| a + "\n" + &b);

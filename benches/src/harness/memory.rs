@@ -51,7 +51,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The servers measured.
 #[rustfmt::skip]
-const SERVERS: [&str; 4] = ["zenio-coroutine", "zenio-callback", "tokio-current-thread", "floor"];
+const SERVERS: [&str; 5] = ["zenio-coroutine", "zenio-callback", "tokio-current-thread", "monoio", "floor"];
 
 /// The memory measurement or the C100K run: a row per server, or why it was skipped.
 pub type Held = Result<Vec<Memory>, String>;

@@ -1,19 +1,23 @@
-//! The benchmark harness: zenio's servers against tokio, smol, asyncio and a floor server with
-//! no runtime, measured the same way, and reported as ratios.
+//! The benchmark harness: zenio's servers against tokio, smol, monoio, asyncio and a floor
+//! server with no runtime, measured the same way, and reported as ratios.
 //!
 //! ```text
-//! cargo bench -p zenio-benches --bench compare -- [--smoke|--quick] [--only SUBSTRING] [--rounds N]
+//! cargo bench -p zenio-benches --bench compare -- [--smoke|--quick] [--only SUBSTRING[,SUBSTRING]] [--rounds N]
 //! cargo bench -p zenio-benches --bench compare -- --report target/bench-results/compare.json
 //! ```
 //!
 //! A full run builds the release binaries, runs every workload against every server in
-//! interleaved rounds, measures RSS per idle connection, a C10K and a C100K run, counts
-//! syscalls per request, and writes every run to `<target>/bench-results/compare.json`. The
+//! interleaved rounds (closed loops, then fixed loads: shares of tokio `current_thread`'s
+//! closed-loop capacity offered on a schedule), measures RSS per idle connection, a C10K and
+//! a C100K run, counts syscalls per request, and writes every run to
+//! `<target>/bench-results/compare.json`. The
 //! report is made from those results alone (so `--report` can make it again from the JSON):
 //! Markdown tables, printed and written beside the JSON as `benchmarks-section.md`, and SVG
 //! plots; a full, unfiltered run also puts them in `docs/benchmarks.md` and `docs/plots/`.
-//! `--quick` (2 s runs, no C10K or C100K) and `--smoke` (1 s, one round, three servers; what
-//! CI runs through `tests/harness_smoke.rs`) leave the docs alone. Any wrong answer, failed
+//! `--quick` (2 s runs, no C10K or C100K, fixed loads at 50% only) and `--smoke` (1 s, one
+//! round, three servers, one tiny fixed load; what CI runs through `tests/harness_smoke.rs`)
+//! leave the docs alone. `--only fixed` runs the fixed-load group alone (and tokio's capacity
+//! before it); `--only a,b` takes any of several. Any wrong answer, failed
 //! connection or empty run fails the harness (non-zero exit), after the report. The soak of
 //! good and hostile clients is a test of the servers: `tests/soak.rs` in the workspace.
 //!
@@ -157,13 +161,13 @@ pub fn build_release() -> Result<PathBuf, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     eprintln!("compare: building the release binaries");
     let args = "build --release -p zenio-servers -p zenio-benches --bins";
-    let mut build = Command::new(&cargo);
-    let status = build.args(args.split(' ')).current_dir(workspace_root());
-    let status = status.status();
-    match status.map_err(|e| format!("cannot run {cargo}: {e}"))? {
-        status if !status.success() => return Err(format!("`{cargo} {args}` failed ({status})")),
-        _ => {}
-    }
+    let build = Command::new(&cargo)
+        .args(args.split(' '))
+        .current_dir(workspace_root())
+        .status();
+    let status = build.map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    let failed = format!("`{cargo} {args}` failed ({status})");
+    status.success().then_some(()).ok_or(failed)?;
     let exe = std::env::current_exe().map_err(|e| format!("where am I? {e}"))?;
     let dir = exe.parent().and_then(Path::parent);
     let dir = dir.ok_or("this bench is not in <target>/release/deps")?;

@@ -18,7 +18,7 @@ use super::servers::Group;
 pub enum Mode {
     /// Everything, 5 s a run, at least 3 rounds; regenerates the report in the docs.
     Full,
-    /// Everything but C10K and C100K, 2 s a run.
+    /// Everything but C10K and C100K, fixed loads at 50% only, 2 s a run.
     Quick,
     /// One round of 1 s runs, C = 1 and 10, three servers: checks that every answer is right.
     Smoke,
@@ -35,8 +35,8 @@ pub struct Options {
     /// 2 s runs, no C10K or C100K, and the docs are left alone.
     #[arg(long)]
     pub quick: bool,
-    /// Run only the workloads and servers whose id contains this (each group's baseline still
-    /// runs, for the ratios), or one step by name (`memory`, `syscalls`; `syscalls` also runs
+    /// Run only the workloads and servers whose id contains this, or one of its
+    /// comma-separated parts (each group's baseline still runs, for the ratios), or one step by name (`memory`, `syscalls`; `syscalls` also runs
     /// in smoke mode); the docs are then left alone.
     #[arg(long)]
     pub only: Option<String>,
@@ -134,10 +134,13 @@ impl Setup {
         [&taskset[skip..], argv].concat()
     }
 
-    /// Whether `--only` lets `ids` run (any of them contains the filter).
+    /// Whether `--only` lets `ids` run (any of them contains the filter, or one of its
+    /// comma-separated parts).
     pub fn selected(&self, ids: &[&str]) -> bool {
-        let only = self.only.as_ref();
-        only.is_none_or(|only| ids.iter().any(|id| id.to_lowercase().contains(only)))
+        let contains = |only: &str| ids.iter().any(|id| id.to_lowercase().contains(only));
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.split(',').any(contains))
     }
 }
 

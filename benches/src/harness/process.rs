@@ -1,5 +1,5 @@
-//! A server process: starting it, learning its port, reading its CPU time and memory from
-//! `/proc` (through the `procfs` crate), and stopping it.
+//! A server process: starting it, learning its port, reading its CPU time, memory and
+//! involuntary context switches from `/proc` (through the `procfs` crate), and stopping it.
 //!
 //! A server is started with `127.0.0.1 -p 0` after its own flags, and says where it listens
 //! with a `Listening at HOST:PORT` line on stdout; a thread reads that line (and keeps reading,
@@ -48,8 +48,7 @@ impl Running {
             drop(child.kill());
             let status = child.wait().map_or("?".into(), |s| s.to_string());
             let [_, stderr] = said.map(|t| t.join().unwrap_or_default());
-            let line = line.join(" ");
-            let said = stderr.trim();
+            let (line, said) = (line.join(" "), stderr.trim());
             return Err(format!(
                 "{line} never said `Listening at` ({status}): {said}"
             ));
@@ -130,6 +129,14 @@ pub fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
     Some((stat.utime, stat.stime))
 }
 
+/// How many times the kernel took a core from the process's threads while they could still
+/// run (`nonvoluntary_ctxt_switches` of each `/proc/PID/task/TID/status`, added up).
+pub fn preempted(pid: u32) -> u64 {
+    let tasks = Process::new(pid as i32).and_then(|process| process.tasks());
+    let switches = |task: procfs::process::Task| task.status().ok()?.nonvoluntary_ctxt_switches;
+    tasks.map_or(0, |tasks| tasks.flatten().filter_map(switches).sum())
+}
+
 /// The process's resident set size in kilobytes (`VmRSS` in `/proc/PID/status`).
 pub fn rss_kb(pid: u32) -> Option<u64> {
     Process::new(pid as i32).ok()?.status().ok()?.vmrss
@@ -166,6 +173,7 @@ mod tests {
         let me = std::process::id();
         assert!(cpu_ticks(me).is_some());
         assert!(rss_kb(me).unwrap() > 0);
+        let _ = preempted(me);
         assert!(busy_ticks() > 0);
     }
 }

@@ -5,7 +5,9 @@
 //! `current_thread` for the single-core group, tokio per-core for the per-core group): the
 //! median of the per-pair ratios, with their spread in brackets. The absolute medians stand
 //! beside them. Below 1 is better for CPU per request; above 1 is better for requests per
-//! second.
+//! second. CPU and user CPU per request show their spread over the rounds too. A fixed load's
+//! table says in how many rounds the generator kept its schedule: the others are invalid, and
+//! left out of every figure.
 
 use super::counters::{per_request, PER_REQUEST};
 use super::memory::{self, Memory};
@@ -20,8 +22,8 @@ use super::Results;
 pub type Cells = (Vec<String>, Vec<Vec<String>>);
 
 /// The absolute columns of a workload's table: the title, the figure (its median over the
-/// rounds), the decimals and the unit after the number.
-const COLUMNS: [(&str, Figure, usize, &str); 7] = [
+/// rounds), the decimals and the unit after the number; the first two with their spread.
+const COLUMNS: [(&str, Figure, usize, &str); 9] = [
     ("CPU µs/req", CPU, 2, ""),
     ("user µs/req", USER, 2, ""),
     ("req/s", |m| Some(m.rps / 1000.0), 1, "k"),
@@ -29,6 +31,8 @@ const COLUMNS: [(&str, Figure, usize, &str); 7] = [
     ("p99 µs", |m| m.latency_us.p99, 0, ""),
     ("p99.9 µs", |m| m.latency_us.p99_9, 0, ""),
     ("gen CPU", |m| Some(m.generator_cpu), 2, ""),
+    ("server preempted/s", |m| Some(m.server_preempted), 0, ""),
+    ("gen preempted/s", |m| Some(m.generator_preempted), 0, ""),
 ];
 
 /// A syscall gets a column of its own when some row makes at least this many per request;
@@ -68,7 +72,9 @@ impl Table<'_> {
             Group::SingleCore => "single core",
             Group::PerCore => "2 event loops; load generator shares the 2 cores",
         };
-        format!("{} ({group})", self.workload.title)
+        let rate = self.runs.iter().find_map(|r| r.measure.as_ref()?.rate);
+        let rate = rate.map_or(String::new(), |r| format!(", {:.1}k questions/s", r / 1e3));
+        format!("{} ({group}{rate})", self.workload.title)
     }
 
     /// The header and the cells.
@@ -81,6 +87,8 @@ impl Table<'_> {
         let others = others.map(|id| format!("CPU/req ÷ {}", name(id)));
         header.extend(others);
         header.extend(COLUMNS.iter().map(|column| column.0.to_string()));
+        let fixed = self.workload.share.is_some();
+        header.extend(fixed.then(|| "on schedule".into()));
         header.push("notes".into());
         let row = |server: &&Server| {
             let id = server.id.as_str();
@@ -97,30 +105,57 @@ impl Table<'_> {
                 vs(base, RPS),
             ];
             cells.extend(self.others.iter().map(|other| vs(other, CPU)));
-            for (_, figure, digits, unit) in COLUMNS {
-                let value = self.median(id, figure);
-                cells.push(value.map_or("–".into(), |v| format!("{v:.digits$}{unit}")));
+            for (i, (_, figure, digits, unit)) in COLUMNS.into_iter().enumerate() {
+                let spread = Spread::of(self.mine(id).filter_map(|r| figure(r.ok()?)).collect());
+                let cell = |s: Spread| match i {
+                    0 | 1 => s.cell(),
+                    _ => format!("{:.digits$}{unit}", s.median),
+                };
+                cells.push(spread.map_or("–".into(), cell));
             }
+            let (rounds, invalid) = (self.mine(id).count(), self.flagged(id, "off schedule"));
+            cells.extend(fixed.then(|| format!("{} of {rounds}", rounds - invalid)));
             cells.push(self.notes(id));
             cells
         };
         (header, self.servers.iter().map(row).collect())
     }
 
+    /// `server`'s runs.
+    fn mine<'r>(&'r self, server: &'r str) -> impl Iterator<Item = &'r Run> {
+        self.runs
+            .iter()
+            .copied()
+            .filter(move |r| r.server == server)
+    }
+
+    /// How many of `server`'s runs have a flag that says `flag`.
+    fn flagged(&self, server: &str, flag: &str) -> usize {
+        let has = |run: &&Run| run.flags.iter().any(|f| f.contains(flag));
+        self.mine(server).filter(has).count()
+    }
+
     /// What `server`'s row must warn about: failed runs, a saturated generator, a busy machine.
     fn notes(&self, server: &str) -> String {
-        let mine = self.runs.iter().filter(|r| r.server == server);
-        let mine: Vec<&&Run> = mine.collect();
-        let has = |run: &&&Run, flag| run.flags.iter().any(|f| f.contains(flag));
-        let flagged = |flag| mine.iter().filter(|r| has(r, flag)).count();
-        let failed = mine.iter().filter(|run| run.failure.is_some()).count();
+        let failed = self
+            .mine(server)
+            .filter(|run| run.failure.is_some())
+            .count();
         let notes = [
             ("", failed, " runs FAILED"),
-            ("generator saturated in ", flagged("saturated"), ""),
-            ("machine busy in ", flagged("machine was busy"), ""),
+            (
+                "generator saturated in ",
+                self.flagged(server, "saturated"),
+                "",
+            ),
+            (
+                "machine busy in ",
+                self.flagged(server, "machine was busy"),
+                "",
+            ),
         ];
         let notes = notes.iter().filter(|(_, count, _)| *count > 0);
-        let rounds = mine.len();
+        let rounds = self.mine(server).count();
         let notes =
             notes.map(|(before, count, after)| format!("{before}{count} of {rounds}{after}"));
         notes.collect::<Vec<_>>().join("; ")

@@ -15,7 +15,14 @@
 //!    The machine's busy time over the same run (`/proc/stat`), less the server's and the
 //!    generator's, is what other work took: see [`schedule`](super::schedule).
 //! 5. Stop the server, and judge the run: zero requests, a wrong answer or a failed connection
-//!    fails it; a generator above 90% of its core flags it as saturated.
+//!    fails it; a generator above 90% of its core flags it as saturated; a fixed load the
+//!    generator did not keep on schedule (`"valid": false`) is *invalid*: shown as such,
+//!    never as a figure.
+//!
+//! Beside CPU time, the run counts involuntary context switches (`nonvoluntary_ctxt_switches`
+//! of `/proc/PID/task/*/status`): how often the kernel took a core from the server's threads,
+//! and from the generator's, while they could still run. Where the generator shares the cores
+//! with the server (the per-core group), that is how pinning shows.
 //!
 //! Ticks are counted at `CLK_TCK` per second (`getconf CLK_TCK`, 100 on Linux), so a 5 s run
 //! at ~50% server CPU is resolved to about 0.4%.
@@ -29,7 +36,7 @@ use rustix::io::Errno;
 use rustix::process::{waitid, Pid, WaitId, WaitIdOptions};
 use serde::{Deserialize, Serialize};
 
-use super::process::{busy_ticks, cpu_ticks, hz, spawn, Running};
+use super::process::{busy_ticks, cpu_ticks, hz, preempted, spawn, Running};
 use super::schedule::BUSY_MACHINE;
 use super::servers::{Group, Server};
 use super::workloads::{self, Length, Workload};
@@ -37,6 +44,10 @@ use super::Setup;
 
 /// Above this fraction of one core, the load generator may be what set the pace.
 pub const SATURATED: f64 = 0.9;
+
+/// The longest a fixed-load run lasts: at most 3 s, so that the group's 200-odd runs fit in
+/// a full run of under an hour (3 s at 25% load is still some 40 ticks of server CPU).
+pub const FIXED_SECONDS: f64 = 3.0;
 
 /// How often the sampler reads the server's CPU ticks.
 const SAMPLE_EVERY: Duration = Duration::from_millis(10);
@@ -88,6 +99,18 @@ pub struct Measure {
     /// (other processes, interrupts, time stolen by the hypervisor), from `/proc/stat`.
     #[serde(default)]
     pub other_cpu: f64,
+    /// The questions per second a fixed load offered (`None` for a closed loop).
+    #[serde(default, alias = "rate_rps")]
+    pub rate: Option<f64>,
+    /// Why the generator did not keep the fixed load's schedule, if it did not.
+    #[serde(default)]
+    pub invalid_reason: Option<String>,
+    /// The server's involuntary context switches per second, over the generator's life.
+    #[serde(default)]
+    pub server_preempted: f64,
+    /// The generator's involuntary context switches per second, over its life.
+    #[serde(default)]
+    pub generator_preempted: f64,
 }
 
 impl Measure {
@@ -135,9 +158,10 @@ pub struct Run {
 }
 
 impl Run {
-    /// The measure of a run that succeeded.
+    /// The measure of a run that succeeded (and, for a fixed load, kept its schedule).
     pub fn ok(&self) -> Option<&Measure> {
-        self.measure.as_ref().filter(|_| self.failure.is_none())
+        let valid = |m: &&Measure| m.invalid_reason.is_none() && self.failure.is_none();
+        self.measure.as_ref().filter(valid)
     }
 }
 
@@ -157,34 +181,42 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
         true => &["--max-conns", "20000"],
         false => &[],
     };
-    let measured = Running::start(&argv, extra).and_then(|running| {
-        let length = Length::Seconds(setup.seconds);
+    let unknown = workload.share.is_some() && workload.rate.is_none();
+    let started = match unknown {
+        true => Err("tokio current_thread's closed-loop capacity is unknown".into()),
+        false => Running::start(&argv, extra),
+    };
+    let measured = started.and_then(|running| {
+        let length = Length::Seconds(match workload.share {
+            Some(_) => setup.seconds.min(FIXED_SECONDS),
+            None => setup.seconds,
+        });
         let argv = workloads::generator(workload, &setup.bins, running.port, length);
         let measured = measure(&running, &setup.pin(group, 1, &argv));
         let (status, _) = running.stop();
-        let killed = "server ignored SIGTERM for 10 s and was killed";
         let exited = status.filter(|status| server.zenio && !status.success());
-        let exited =
-            exited.map(|status| format!("server exited with {status} after SIGTERM, not 0"));
-        run.flags.extend(if status.is_none() {
-            Some(killed.into())
-        } else {
-            exited
-        });
+        let killed = status
+            .is_none()
+            .then(|| "server ignored SIGTERM for 10 s: killed".into());
+        run.flags
+            .extend(exited.map(|s| format!("server exited with {s} after SIGTERM, not 0")));
+        run.flags.extend(killed);
         measured
     });
     match measured {
         Ok(measure) => {
             let (other, generator) = (measure.other_cpu, measure.generator_cpu);
-            if other > BUSY_MACHINE {
-                let busy = "of a core went to other processes or was stolen";
-                let note = format!("the machine was busy: {other:.2} {busy}");
-                run.flags.push(note);
-            }
-            if generator > SATURATED {
-                let note = format!("load generator saturated ({generator:.2} of a core)");
-                run.flags.push(note);
-            }
+            let busy = "of a core went to other processes or was stolen";
+            let flags = [
+                (other > BUSY_MACHINE).then(|| format!("the machine was busy: {other:.2} {busy}")),
+                (generator > SATURATED)
+                    .then(|| format!("load generator saturated ({generator:.2} of a core)")),
+                measure
+                    .invalid_reason
+                    .as_ref()
+                    .map(|why| format!("off schedule: {why}")),
+            ];
+            run.flags.extend(flags.into_iter().flatten());
             run.failure = measure.failure();
             run.measure = Some(measure);
         }
@@ -198,11 +230,8 @@ pub fn run(setup: &Setup, server: &Server, workload: &Workload, round: usize) ->
 fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     let pid = server.pid();
     let (mut child, said) = spawn(argv, None)?;
-    let (started, busy_before, stop) = (
-        Instant::now(),
-        busy_ticks(),
-        Arc::new(AtomicBool::new(false)),
-    );
+    let (started, busy_before, switched) = (Instant::now(), busy_ticks(), preempted(pid));
+    let stop = Arc::new(AtomicBool::new(false));
     let sampler = thread::spawn({
         let stop = stop.clone();
         move || sample(pid, &stop)
@@ -215,6 +244,10 @@ fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     ) {}
     let (ended, server_end, busy_after) = (Instant::now(), cpu_ticks(pid), busy_ticks());
     let generator = cpu_ticks(child.id()).unwrap_or_default();
+    let switches = [
+        preempted(pid).saturating_sub(switched),
+        preempted(child.id()),
+    ];
     stop.store(true, Ordering::Relaxed);
     let samples = sampler.join().unwrap_or_default();
     let mut measure = workloads::read(&mut child, said)?;
@@ -231,6 +264,9 @@ fn measure(server: &Running, argv: &[String]) -> Result<Measure, String> {
     // Everything else the machine did meanwhile: other processes, and time the hypervisor
     // stole. Over the generator's whole life (connection setup included), in cores.
     let wall = (ended - started).as_secs_f64();
+    let [server_switches, generator_switches] = switches.map(|n| n as f64 / wall);
+    measure.server_preempted = server_switches;
+    measure.generator_preempted = generator_switches;
     let busy = busy_after.saturating_sub(busy_before);
     let (first_user, first_system) = samples.first().map_or((0, 0), |s| s.1);
     let server = (user + system).saturating_sub(first_user + first_system);

@@ -12,6 +12,12 @@
 //! has been idle for a moment (its busy time comes from the first line of `/proc/stat`: every
 //! state but idle and iowait, steal time included), and a run that other work disturbed
 //! anyway (see [`run`](super::run)) is done again, up to twice.
+//!
+//! A fixed load offers a share of tokio `current_thread`'s closed-loop capacity at the same
+//! concurrency (single core), measured earlier in the same run: the median requests per second
+//! of its runs of `zen-cC`, which comes earlier in the order of the workloads. When that
+//! workload was not chosen (`--only fixed`), tokio alone runs it, and its table shows the
+//! capacity used.
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,6 +25,7 @@ use std::time::{Duration, Instant};
 use super::process::{busy_ticks, hz};
 use super::run::{self, Run};
 use super::servers::{Group, Role, Server};
+use super::stats::{median, RPS};
 use super::workloads::Workload;
 use super::{Mode, Setup};
 
@@ -38,7 +45,10 @@ const PATIENCE: Duration = Duration::from_secs(60);
 const RETRIES: usize = 2;
 
 /// The servers of smoke mode.
-const SMOKE: &[&str] = &["zenio-coroutine", "tokio-current-thread", "floor"];
+const SMOKE: &[&str] = &["zenio-coroutine", TOKIO, "floor"];
+
+/// The server whose closed-loop capacity the fixed loads take shares of.
+const TOKIO: &str = "tokio-current-thread";
 
 /// One workload in one group: the servers that take turns in each round.
 pub struct Cell<'a> {
@@ -52,6 +62,10 @@ pub struct Cell<'a> {
 pub fn cells<'a>(setup: &Setup, servers: &'a [Server], workloads: &'a [Workload]) -> Vec<Cell<'a>> {
     let mut cells = Vec::new();
     for workload in workloads {
+        // A closed loop whose tokio capacity a chosen fixed load takes a share of runs too.
+        let runs = |f: &Workload| f.only.iter().any(|id| setup.selected(&[id, &f.id]));
+        let capacity = |f: &Workload| f.capacity().is_some_and(|id| id == workload.id) && runs(f);
+        let needed = workloads.iter().any(capacity);
         for group in Group::ALL {
             let chosen = |s: &Server| setup.selected(&[&s.id, &workload.id]);
             let serves =
@@ -63,9 +77,11 @@ pub fn cells<'a>(setup: &Setup, servers: &'a [Server], workloads: &'a [Workload]
                 serves(s) && only(s) && smoke(s) && (s.role == Role::Baseline || chosen(s))
             };
             let members: Vec<&Server> = servers.iter().filter(kept).collect();
-            if members
-                .iter()
-                .any(|s| s.role != Role::Baseline || chosen(s))
+            let needed = needed && group == Group::SingleCore;
+            if needed
+                || members
+                    .iter()
+                    .any(|s| s.role != Role::Baseline || chosen(s))
             {
                 cells.push(Cell {
                     workload,
@@ -83,9 +99,15 @@ pub fn run_all(setup: &Setup, cells: &[Cell]) -> Vec<Run> {
     let started = Instant::now();
     let mut runs = Vec::new();
     for cell in cells {
+        let mut workload = cell.workload.clone();
+        if let Some((share, capacity)) = workload.share.zip(workload.capacity()) {
+            let tokio = |r: &&Run| r.group == Group::SingleCore && r.workload == capacity;
+            let tokio: Vec<&Run> = runs.iter().filter(tokio).collect();
+            workload.rate = median(&tokio, TOKIO, RPS).map(|rps| share * rps);
+        }
         for round in 1..=setup.rounds {
             for server in &cell.servers {
-                let run = undisturbed(setup, server, cell.workload, round);
+                let run = undisturbed(setup, server, &workload, round);
                 let done = runs.len() + 1;
                 let left = started.elapsed().as_secs_f64() / done as f64 * (total - done) as f64;
                 let (minutes, line) = (left / 60.0, line(&run, server));

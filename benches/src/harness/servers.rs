@@ -3,15 +3,17 @@
 //! no `python3`) are left out with a note saying so.
 //!
 //! Two groups. Single core: zenio coroutine, callback and poll; tokio `current_thread` (the
-//! baseline); smol; the floor server; asyncio in both styles (zen only, for scale); hyper on
-//! zenio and on tokio (hello only). Per core, two event loops: zenio coroutine and callback
-//! with `--cores 2`; tokio per-core (the baseline) and `multi_thread` with 2 workers; the
-//! floor with `--cores 2`. zenio's servers answer `SIGTERM` with a graceful shutdown and one
-//! summary line per core; the peers simply die of it.
+//! baseline); smol; monoio (io_uring); the floor server; asyncio in both styles (zen only,
+//! for scale); hyper on zenio and on tokio (hello only). Per core, two event loops: zenio
+//! coroutine and callback with `--cores 2`; tokio per-core (the baseline) and `multi_thread`
+//! with 2 workers; monoio per-core; the floor with `--cores 2`. zenio's servers answer
+//! `SIGTERM` with a graceful shutdown and one summary line per core; the peers simply die of
+//! it.
 //!
-//! The single-core group is pinned with `taskset -c 0` (the load generator gets core 1); the
-//! per-core group is not pinned from outside, because zenio's `--cores`, tokio-server's
-//! `per-core` and floor-server's `--cores` pin their own threads, one per core.
+//! The single-core group is pinned with `taskset -c 0` (the load generator gets core 1). The
+//! per-core group is not pinned from outside, and its servers run as zenio's do by default:
+//! the kernel places their threads. Two rows ask for `--pin` (each loop's thread pinned to its
+//! own core), zenio coroutine and tokio per-core, so that pinning is measured beside them.
 
 use std::path::Path;
 
@@ -106,6 +108,7 @@ const CATALOGUE: &str = r##"[
 ["zenio-poll", "zenio poll", "single-core", "ours", "#bcbd22", "zen-server --arch poll", ""],
 ["tokio-current-thread", "tokio current_thread", "single-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor current-thread --threads 1", "tokio-server --proto hello --flavor current-thread --threads 1"],
 ["smol", "smol", "single-core", "peer", "#9467bd", "smol-server --proto zen", "smol-server --proto hello"],
+["monoio", "monoio", "single-core", "peer", "#8c6d31", "monoio-server --proto zen", "monoio-server --proto hello"],
 ["floor", "floor", "single-core", "floor", "#2ca02c", "floor-server --proto zen", "floor-server --proto hello"],
 ["asyncio-callback", "asyncio callback", "single-core", "reference", "#7f7f7f", "asyncio_zen.py --style callback", ""],
 ["asyncio-coroutine", "asyncio coroutine", "single-core", "reference", "#5a5a5a", "asyncio_zen.py --style coroutine", ""],
@@ -113,8 +116,11 @@ const CATALOGUE: &str = r##"[
 ["hyper-tokio", "hyper on tokio", "single-core", "peer", "#17becf", "", "hyper-tokio-server"],
 ["zenio-coroutine-2", "zenio coroutine, 2 cores", "per-core", "ours", "#d62728", "zen-server --arch coroutine --cores 2", "hello-server --style coroutine --cores 2"],
 ["zenio-callback-2", "zenio callback, 2 cores", "per-core", "ours", "#ff7f0e", "zen-server --arch callback --cores 2", "hello-server --style callback --cores 2"],
+["zenio-coroutine-2-pinned", "zenio coroutine, 2 cores, pinned", "per-core", "ours", "#7b0f10", "zen-server --arch coroutine --cores 2 --pin", "hello-server --style coroutine --cores 2 --pin"],
 ["tokio-per-core-2", "tokio per-core, 2 cores", "per-core", "baseline", "#1f77b4", "tokio-server --proto zen --flavor per-core --threads 2", "tokio-server --proto hello --flavor per-core --threads 2"],
+["tokio-per-core-2-pinned", "tokio per-core, 2 cores, pinned", "per-core", "peer", "#0b3c66", "tokio-server --proto zen --flavor per-core --threads 2 --pin", "tokio-server --proto hello --flavor per-core --threads 2 --pin"],
 ["tokio-multi-thread-2", "tokio multi_thread, 2 workers", "per-core", "peer", "#8c564b", "tokio-server --proto zen --flavor multi-thread --threads 2", "tokio-server --proto hello --flavor multi-thread --threads 2"],
+["monoio-2", "monoio per-core, 2 cores", "per-core", "peer", "#8c6d31", "monoio-server --proto zen --flavor per-core --threads 2", "monoio-server --proto hello --flavor per-core --threads 2"],
 ["floor-2", "floor, 2 cores", "per-core", "floor", "#2ca02c", "floor-server --proto zen --cores 2", "floor-server --proto hello --cores 2"]
 ]"##;
 

@@ -1,10 +1,13 @@
 //! The workloads, and the load-generator command line that makes each one.
 //!
-//! Each workload is one closed-loop load: C connections with K requests in flight on each
+//! Most workloads are closed loops: C connections with K requests in flight on each
 //! (`zen-load`), HTTP keep-alive (`http-load`), a new HTTP connection per request
 //! (`http-load --mode close`), or a one-question zen conversation per connection (`zen-load
-//! --mode close`, for the syscall counts). A run lasts a number of seconds, or (for the
-//! syscall counts) a number of requests. The generators check every answer byte for byte and
+//! --mode close`, for the syscall counts). The fixed-load workloads are open loops (`zen-load
+//! --rate R`): R questions a second on a fixed schedule, whatever the server does, R being a
+//! share (25%, 50%, 75%) of tokio `current_thread`'s closed-loop capacity at the same C,
+//! measured earlier in the same run (see [`schedule`](super::schedule)). A run lasts a
+//! number of seconds, or (for the syscall counts) a number of requests. The generators check every answer byte for byte and
 //! print one JSON object (`--json`), which reads straight into a [`Measure`].
 
 use std::path::Path;
@@ -53,8 +56,15 @@ pub struct Workload {
     pub connections: usize,
     /// Requests in flight on each connection.
     pub pipeline: usize,
-    /// Server ids it is restricted to (the C10K run), or empty for every server.
+    /// Server ids it is restricted to (the C10K run, the fixed loads), or empty for every
+    /// server.
     pub only: Vec<String>,
+    /// For a fixed load: the share of tokio `current_thread`'s closed-loop capacity offered.
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// For a fixed load: the questions per second offered, once that capacity is known.
+    #[serde(default)]
+    pub rate: Option<f64>,
 }
 
 impl Kind {
@@ -85,7 +95,7 @@ impl Kind {
 impl Workload {
     /// A workload for every server.
     pub fn new(id: String, title: String, kind: Kind, connections: usize, pipeline: usize) -> Self {
-        let only = Vec::new();
+        let (only, share, rate) = (Vec::new(), None, None);
         Self {
             id,
             title,
@@ -93,6 +103,8 @@ impl Workload {
             connections,
             pipeline,
             only,
+            share,
+            rate,
         }
     }
 
@@ -101,36 +113,62 @@ impl Workload {
     pub fn is_zen_keepalive(&self) -> bool {
         self.kind == Kind::Zen && self.pipeline == 1 && self.only.is_empty()
     }
+
+    /// For a fixed load, the closed-loop workload whose capacity it takes a share of.
+    pub fn capacity(&self) -> Option<String> {
+        self.share.map(|_| format!("zen-c{}", self.connections))
+    }
 }
 
-/// Every workload, in the order they run: id, title, kind, connections, pipeline, and the
-/// modes it runs in (smoke, quick, full; smoke mode has every kind at C = 1 and 10 only).
+/// Every workload, in the order they run: id, title, kind, connections, pipeline (with a
+/// rate: the most that may wait for their answers on a connection, `zen-load`'s default), the
+/// share of tokio's capacity offered (0: a closed loop), and the modes it runs in (smoke,
+/// quick, full; smoke mode has every kind at C = 1 and 10 only, and a tiny fixed load; quick
+/// mode the fixed loads at 50% only).
 #[rustfmt::skip]
-const WORKLOADS: [(&str, &str, Kind, usize, usize, &str); 10] = [
-    ("zen-c1", "zen keep-alive, C = 1", Kind::Zen, 1, 1, "smoke quick full"),
-    ("zen-c10", "zen keep-alive, C = 10", Kind::Zen, 10, 1, "smoke quick full"),
-    ("zen-c100", "zen keep-alive, C = 100", Kind::Zen, 100, 1, "quick full"),
-    ("zen-c1000", "zen keep-alive, C = 1000", Kind::Zen, 1000, 1, "quick full"),
-    ("zen-pipelined-c10-k16", "zen pipelined, C = 10, K = 16", Kind::Zen, 10, 16, "smoke quick full"),
-    ("hello-keepalive-c10", "hello keep-alive, C = 10", Kind::Hello, 10, 1, "smoke"),
-    ("hello-keepalive-c100", "hello keep-alive, C = 100", Kind::Hello, 100, 1, "quick full"),
-    ("hello-close-c10", "hello connection per request, C = 10", Kind::HelloClose, 10, 1, "smoke"),
-    ("hello-close-c16", "hello connection per request, C = 16", Kind::HelloClose, 16, 1, "quick full"),
-    ("c10k", "C10K: zen keep-alive, C = 10,000", Kind::Zen, 10_000, 1, "full"),
+const WORKLOADS: [(&str, &str, Kind, usize, usize, f64, &str); 17] = [
+    ("zen-c1", "zen keep-alive, C = 1", Kind::Zen, 1, 1, 0.0, "smoke quick full"),
+    ("zen-c10", "zen keep-alive, C = 10", Kind::Zen, 10, 1, 0.0, "smoke quick full"),
+    ("zen-c100", "zen keep-alive, C = 100", Kind::Zen, 100, 1, 0.0, "quick full"),
+    ("zen-c1000", "zen keep-alive, C = 1000", Kind::Zen, 1000, 1, 0.0, "quick full"),
+    ("zen-pipelined-c10-k16", "zen pipelined, C = 10, K = 16", Kind::Zen, 10, 16, 0.0, "smoke quick full"),
+    ("hello-keepalive-c10", "hello keep-alive, C = 10", Kind::Hello, 10, 1, 0.0, "smoke"),
+    ("hello-keepalive-c100", "hello keep-alive, C = 100", Kind::Hello, 100, 1, 0.0, "quick full"),
+    ("hello-close-c10", "hello connection per request, C = 10", Kind::HelloClose, 10, 1, 0.0, "smoke"),
+    ("hello-close-c16", "hello connection per request, C = 16", Kind::HelloClose, 16, 1, 0.0, "quick full"),
+    ("c10k", "C10K: zen keep-alive, C = 10,000", Kind::Zen, 10_000, 1, 0.0, "full"),
+    ("fixed-c10-5", "zen fixed load, 5% of tokio current_thread's capacity, C = 10", Kind::Zen, 10, 64, 0.05, "smoke"),
+    ("fixed-c100-25", "zen fixed load, 25% of tokio current_thread's capacity, C = 100", Kind::Zen, 100, 64, 0.25, "full"),
+    ("fixed-c100-50", "zen fixed load, 50% of tokio current_thread's capacity, C = 100", Kind::Zen, 100, 64, 0.5, "quick full"),
+    ("fixed-c100-75", "zen fixed load, 75% of tokio current_thread's capacity, C = 100", Kind::Zen, 100, 64, 0.75, "full"),
+    ("fixed-c1000-25", "zen fixed load, 25% of tokio current_thread's capacity, C = 1000", Kind::Zen, 1000, 64, 0.25, "full"),
+    ("fixed-c1000-50", "zen fixed load, 50% of tokio current_thread's capacity, C = 1000", Kind::Zen, 1000, 64, 0.5, "quick full"),
+    ("fixed-c1000-75", "zen fixed load, 75% of tokio current_thread's capacity, C = 1000", Kind::Zen, 1000, 64, 0.75, "full"),
 ];
+
+/// The servers of the C10K run, and of the fixed loads (pinning is measured at a fixed load
+/// on zenio only, to keep the group under 20 minutes).
+#[rustfmt::skip]
+const ONLY: [&[&str]; 2] = [&["zenio-coroutine", "tokio-current-thread", "monoio"],
+    &["zenio-coroutine", "zenio-callback", "tokio-current-thread", "monoio", "floor",
+    "zenio-coroutine-2", "zenio-callback-2", "zenio-coroutine-2-pinned", "tokio-per-core-2",
+    "tokio-multi-thread-2", "monoio-2", "floor-2"]];
 
 /// The workloads of `mode`, in the order they run.
 pub fn workloads(mode: Mode) -> Vec<Workload> {
     let mode = serde_json::to_value(mode).expect("a mode serializes");
     let chosen = WORKLOADS
         .iter()
-        .filter(|w| w.5.split(' ').any(|m| mode == m));
-    let workload = |&(id, title, kind, c, k, _): &(&str, &str, Kind, _, _, _)| {
+        .filter(|w| w.6.split(' ').any(|m| mode == m));
+    let workload = |&(id, title, kind, c, k, share, _): &(&str, &str, Kind, _, _, f64, _)| {
         let mut workload = Workload::new(id.into(), title.into(), kind, c, k);
-        // The C10K run compares zenio with tokio only.
-        if id == "c10k" {
-            workload.only = vec!["zenio-coroutine".into(), "tokio-current-thread".into()];
-        }
+        workload.share = (share > 0.0).then_some(share);
+        let only = match (id, workload.share) {
+            ("c10k", _) => ONLY[0],
+            (_, Some(_)) => ONLY[1],
+            _ => &[],
+        };
+        workload.only = only.iter().map(|id| id.to_string()).collect();
         workload
     };
     chosen.map(workload).collect()
@@ -149,6 +187,9 @@ pub fn generator(workload: &Workload, bins: &Path, port: u16, length: Length) ->
     let mut line = format!("{} {line}", bins.join(program).display());
     if let Some(mode) = mode {
         line += &format!(" --mode {mode}");
+    }
+    if let Some(rate) = workload.rate {
+        line += &format!(" --rate {rate:.0}");
     }
     // Many connections take a while to open and answer: give them longer than the 2 s
     // default before a connection counts as failed.
@@ -200,6 +241,13 @@ mod tests {
         assert_eq!(titles[4], "zen pipelined, C = 10, K = 16");
         assert_eq!(titles[6], "hello connection per request, C = 16");
         assert_eq!(all[5].id, "hello-keepalive-c100");
-        assert_eq!(all.len(), 8);
+        assert_eq!(all.len(), 8 + 6);
+        assert_eq!(all[9].id, "fixed-c100-50");
+        assert_eq!(all[9].share, Some(0.5));
+        assert_eq!(all[9].capacity().as_deref(), Some("zen-c100"));
+        let smoke = workloads(Mode::Smoke);
+        assert!(smoke
+            .iter()
+            .any(|w| w.capacity().as_deref() == Some("zen-c10")));
     }
 }
