@@ -1,10 +1,12 @@
 //! The order of the runs: interleaved rounds, each on a quiet machine.
 //!
 //! For each workload, each group runs its rounds one after the other, and within a round every
-//! server of the group runs once, in catalogue order (ours, the baseline, the peers, the
-//! floor): round 1 of every server, then round 2 of every server, and so on. A slow drift of
-//! the machine (another tenant, thermal limits) then touches every server of a round alike,
-//! and the per-pair ratios cancel it.
+//! server of the group runs once: round 1 of every server, then round 2 of every server, and
+//! so on. A slow drift of the machine (another tenant, thermal limits) then touches every
+//! server of a round alike, and the per-pair ratios cancel it. The turn order rotates by one
+//! each round (round 1 in catalogue order: ours, the baseline, the peers, the floor; round 2
+//! from the baseline on, ours last), so that no server always runs first after another
+//! workload, or always right after the same neighbour.
 //!
 //! A burst of other work does not: on a shared 2-core machine a compiler started by someone
 //! else takes a core from the server or the load generator, and the run measures the
@@ -106,7 +108,8 @@ pub fn run_all(setup: &Setup, cells: &[Cell]) -> Vec<Run> {
             workload.rate = median(&tokio, TOKIO, RPS).map(|rps| share * rps);
         }
         for round in 1..=setup.rounds {
-            for server in &cell.servers {
+            let turns = cell.servers.iter().cycle().skip(round - 1);
+            for server in turns.take(cell.servers.len()) {
                 let run = undisturbed(setup, server, &workload, round);
                 let done = runs.len() + 1;
                 let left = started.elapsed().as_secs_f64() / done as f64 * (total - done) as f64;
