@@ -73,20 +73,14 @@ pub struct Options {
 /// graceful shutdown that follows.
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
     shutdown::install()?;
-    let event_driven = matches!(
-        arch,
-        Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper
-    );
-    if options.cores != 1 && !event_driven {
-        return Err(io::Error::new(
+    match arch {
+        Arch::Serial | Arch::Threads | Arch::Prefork if options.cores != 1 => Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "--cores applies to the poll, callback and coroutine architectures",
-        ));
-    }
-    match arch {
-        Arch::Serial => serial::run::<S>(addr, options.grace, &options.limits),
-        Arch::Threads => threads::run::<S>(addr, options.workers, options.grace, &options.limits),
-        Arch::Prefork => prefork::run(addr, options.workers, options.grace),
+        )),
+        Arch::Serial => serial::run::<S>(addr, options),
+        Arch::Threads => threads::run::<S>(addr, options),
+        Arch::Prefork => prefork::run(addr, options),
         Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper => {
             per_core::run::<S>(arch, addr, options)
         }

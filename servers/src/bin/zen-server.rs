@@ -51,7 +51,7 @@ fn run(args: &Args) -> io::Result<()> {
         .options(args.workers.unwrap_or_else(zenio::available_cores));
     if args.prefork_worker {
         shutdown::install()?;
-        return prefork::worker::<ZenSession>(options.grace, &options.limits);
+        return prefork::worker::<ZenSession>(&options);
     }
     let addr = resolve(&args.host, args.port)?;
     arch::run::<ZenSession>(args.arch, addr, &options)
