@@ -23,6 +23,7 @@ mod connection;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use rustix::buffer::spare_capacity;
@@ -222,18 +223,26 @@ impl<S: Session> EventLoop<S> {
         Ok(())
     }
 
-    /// Gives the connection `key` (if it still exists) a turn, and closes it if it ended.
+    /// Gives the connection `key` (if it still exists) a turn, and closes it if it ended. A
+    /// panic ends this connection only.
     fn turn(&mut self, key: usize) {
         let Some(connection) = self.connections.get_mut(key) else {
             return;
         };
-        let turn = connection.turn(&mut self.buffer, &self.epoll, key, self.now, &self.limits);
-        if let Turn::Done = turn {
-            let connection = self.connections.remove(key);
-            self.summary
-                .add_connection(connection.conversation.answered());
-            log::closed(connection.peer.as_deref(), connection.conversation.finish());
+        let turned = panic::catch_unwind(AssertUnwindSafe(|| {
+            connection.turn(&mut self.buffer, &self.epoll, key, self.now, &self.limits)
+        }));
+        match turned {
+            Ok(Turn::Waiting) => return,
+            Ok(Turn::Done) => {}
+            Err(_) => connection
+                .conversation
+                .failed(io::Error::other("the connection panicked")),
         }
+        let connection = self.connections.remove(key);
+        self.summary
+            .add_connection(connection.conversation.answered());
+        log::closed(connection.peer.as_deref(), connection.conversation.finish());
     }
 
     /// Gives a turn to every connection whose deadline has passed.
