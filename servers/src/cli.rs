@@ -78,9 +78,7 @@ impl ServerFlags {
 }
 
 /// A flag's value as a duration: a non-negative number of seconds.
-fn seconds(value: &str) -> Result<Duration, String> {
-    let seconds: f64 = value
-        .parse()
-        .map_err(|_| "not a number of seconds".to_string())?;
-    Duration::try_from_secs_f64(seconds).map_err(|_| "not a number of seconds".to_string())
+fn seconds(value: &str) -> Result<Duration, &'static str> {
+    let seconds = value.parse().map_err(|_| "not a number of seconds")?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| "not a number of seconds")
 }

@@ -88,7 +88,10 @@ impl Session for ZenSession {
             let mark = input.iter().position(|&byte| byte == b'?');
             let length = self.partial.len() + mark.unwrap_or(input.len());
             if length > MAX_QUESTION {
-                return self.close_too_long(out);
+                out.extend_from_slice(TOO_LONG);
+                self.closed = true;
+                self.partial = Vec::new(); // give back the buffer now, not when the session ends
+                return Flow::Reject;
             }
 
             // 3. No `?` yet: keep the start of the question until the next read.
@@ -100,14 +103,13 @@ impl Session for ZenSession {
             if self.partial.is_empty() {
                 // 4a. The whole question is in this read: answer it from `input`, uncopied.
                 out.extend_from_slice(answer(question));
-                self.answered += 1;
             } else {
                 // 4b. The question began in an earlier read: complete it and answer it.
                 self.partial.extend_from_slice(question);
                 out.extend_from_slice(answer(&self.partial));
-                self.answered += 1;
                 self.partial.clear();
             }
+            self.answered += 1;
             // 5. Whatever follows the `?` starts the next question.
             input = rest;
         }
@@ -129,17 +131,6 @@ impl Session for ZenSession {
     /// Whether a question has begun and not yet ended (its `?` has not arrived).
     fn in_request(&self) -> bool {
         !self.partial.is_empty()
-    }
-}
-
-impl ZenSession {
-    /// Says goodbye to a client whose question has no end in sight.
-    fn close_too_long(&mut self, out: &mut Vec<u8>) -> Flow {
-        out.extend_from_slice(TOO_LONG);
-        self.closed = true;
-        // Give back the buffer now rather than when the connection is dropped.
-        self.partial = Vec::new();
-        Flow::Reject
     }
 }
 

@@ -16,7 +16,7 @@
 //! pipe again. Nothing blocks: a zenio loop awaits the pipe, the `poll` loop has it in its
 //! epoll set.
 
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::process;
@@ -34,22 +34,18 @@ const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
 /// Installs the thread that ends the process at a second stop signal; call once, before
 /// any [`StopSignal`] is made.
 pub fn install() -> io::Result<()> {
-    let (mut reader, _writer) = signal_pipe()?;
+    let (reader, _writer) = signal_pipe()?;
     // Counting bytes in ordinary code, rather than looking at a flag inside a handler, also
     // holds when two signals are handled at the same moment on two threads.
     thread::Builder::new()
         .name("second-signal".into())
         .spawn(move || {
-            let mut heard = 0;
-            while heard < 2 {
-                match reader.read(&mut [0; 16]) {
-                    Ok(0) => return, // cannot happen: the writers live as long as the process
-                    Ok(bytes) => heard += bytes,
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => return,
-                }
+            // One byte a signal (`bytes` retries after `EINTR`); no end of file comes, as the
+            // writers live as long as the process.
+            let signals = BufReader::new(reader).bytes();
+            if signals.map_while(Result::ok).nth(1).is_some() {
+                process::exit(1);
             }
-            process::exit(1);
         })?;
     Ok(())
 }
