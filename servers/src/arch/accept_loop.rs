@@ -56,15 +56,9 @@ impl AcceptLoop {
     /// runtime counters. A connection counts as open from `start`, not from its task's first
     /// poll, so that a shutdown starting in between waits for it.
     pub async fn serve(self, start: impl Fn(OpenConnection, TcpStream, SocketAddr)) -> Summary {
-        let AcceptLoop {
-            listener,
-            signal,
-            grace,
-            limits,
-            drain,
-        } = self;
+        let (listener, signal, drain) = (self.listener, self.signal, self.drain);
         let accepting = async {
-            let mut policy = AcceptPolicy::new(&limits);
+            let mut policy = AcceptPolicy::new(&self.limits);
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) if policy.admit(drain.open_count()) => {
@@ -104,7 +98,7 @@ impl AcceptLoop {
             drain.begin();
             drain.all_closed().await;
         };
-        let _ = zenio::timeout(grace, winding_down).await;
+        let _ = zenio::timeout(self.grace, winding_down).await;
         Summary {
             runtime: Some(zenio::stats()),
             ..drain.summary()

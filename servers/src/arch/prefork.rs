@@ -65,10 +65,7 @@ pub fn run(addr: SocketAddr, options: &Options) -> io::Result<()> {
         let mut pids = pids.lock().expect("the pid list is never poisoned");
         pids.retain(|&p| p != pid);
         if stopping.is_draining() {
-            if pids.is_empty() {
-                break;
-            }
-            continue;
+            continue; // once the last worker is gone, `wait` says ECHILD
         }
         tracing::warn!("worker {pid:?} exited ({status:?}); starting another");
         thread::sleep(RESPAWN_PAUSE);
