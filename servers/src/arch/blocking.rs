@@ -106,7 +106,7 @@ pub fn watch_for_stop(listener: TcpListener, options: &Options) -> io::Result<Se
         listener,
         drained: Mutex::new(drained),
         stopping: Stopping::default(),
-        limits: options.limits,
+        limits: options.limits(),
     };
     let listener = server.listener.try_clone()?;
     let stopping = server.stopping.clone();

@@ -19,7 +19,7 @@ use crate::shutdown::{print_summaries, StopSignal, Summary};
 /// Runs `arch` on `cores` event loops until a stop signal, then prints one summary line per
 /// loop.
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
-    let Options { cores, .. } = *options;
+    let cores = options.cores();
     let listeners = listen(addr, cores)?;
     let local = listeners[0].local_addr()?;
     // The stop signals are heard from here on: only then is the server announced.
@@ -40,9 +40,9 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
         // `poll` is a loop of its own that never awaits: the zenio runtime of its thread
         // stays idle.
         if arch == Arch::Poll {
-            return poll::serve::<S>(listener, signal, options.grace, options.limits);
+            return poll::serve::<S>(listener, signal, options.grace, options.limits());
         }
-        let accept = AcceptLoop::new(listener, signal, options.grace, options.limits)?;
+        let accept = AcceptLoop::new(listener, signal, options.grace, options.limits())?;
         Ok(match arch {
             Arch::Callback => callback::serve::<S>(accept).await,
             Arch::Hyper => hyper::serve(accept).await,
