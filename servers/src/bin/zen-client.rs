@@ -49,21 +49,16 @@ fn main() {
 /// Talks to the server; returns the number of wrong answers.
 fn run(args: &Args) -> io::Result<u64> {
     let mut stream = TcpStream::connect(resolve(&args.host, args.port)?)?;
-    println!(
-        "client {} connected to {}",
-        stream.local_addr()?,
-        stream.peer_addr()?
-    );
+    let (local, server) = (stream.local_addr()?, stream.peer_addr()?);
+    println!("client {local} connected to {server}");
     if args.cause_error {
         let (question, _) = APHORISMS[0];
         stream.write_all(&question[..question.len() - 1])?;
         return Ok(0);
     }
     let mut answers = BufReader::new(stream.try_clone()?);
-    let (count, verbose) = match args.count {
-        Some(count) => (count, false),
-        None => (3, true),
-    };
+    // Without `--count`: three questions, each printed with its answer.
+    let (count, verbose) = (args.count.unwrap_or(3), args.count.is_none());
     // Random picks without a dependency: std's randomly seeded hasher, hashing `0, 1, 2...`.
     let random = RandomState::new();
     let mut wrong = 0;

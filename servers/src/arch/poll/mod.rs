@@ -248,15 +248,11 @@ impl<S: Session> EventLoop<S> {
     /// Gives a turn to every connection whose deadline has passed.
     fn sweep(&mut self) {
         self.next_sweep = self.now + self.limits.sweep_interval();
-        let now = self.now;
-        let expired: Vec<usize> = self
-            .connections
-            .iter()
-            .filter(|(_, c)| now >= c.conversation.deadline())
-            .map(|(key, _)| key)
-            .collect();
-        for key in expired {
-            self.turn(key);
+        for key in 0..self.connections.capacity() {
+            let connection = self.connections.get(key);
+            if connection.is_some_and(|c| self.now >= c.conversation.deadline()) {
+                self.turn(key);
+            }
         }
     }
 }
