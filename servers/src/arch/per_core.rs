@@ -42,7 +42,9 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
         if arch == Arch::Poll {
             return poll::serve::<S>(listener, signal, options.grace, options.limits());
         }
-        let accept = AcceptLoop::new(listener, signal, options.grace, options.limits())?;
+        // Registered with this thread's runtime, non-blocking.
+        let listener = zenio::TcpListener::from_std(listener)?;
+        let accept = AcceptLoop::new(listener, signal, options);
         Ok(match arch {
             Arch::Callback => callback::serve::<S>(accept).await,
             Arch::Hyper => hyper::serve(accept).await,

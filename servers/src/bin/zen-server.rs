@@ -46,11 +46,8 @@ fn main() {
 
 /// Runs the chosen architecture (or, inside `prefork`, one worker).
 fn run(args: &Args) -> io::Result<()> {
-    let workers = args.workers.unwrap_or_else(zenio::available_cores);
-    let options = Options {
-        workers,
-        ..args.server
-    };
+    let mut options = args.server;
+    options.workers = args.workers.unwrap_or_else(zenio::available_cores);
     if args.prefork_worker {
         shutdown::install()?;
         return prefork::worker::<ZenSession>(&options);
