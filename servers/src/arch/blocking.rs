@@ -31,10 +31,8 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr, server: &Server) -> u64 {
     log::accepted(Some(&peer));
     let mut conversation = Conversation::<S>::new(Instant::now(), &server.limits);
-    let talked = panic::catch_unwind(AssertUnwindSafe(|| {
-        talk(&mut stream, &mut conversation, server)
-    }));
-    if talked.is_err() {
+    let talking = AssertUnwindSafe(|| talk(&mut stream, &mut conversation, server));
+    if panic::catch_unwind(talking).is_err() {
         conversation.failed(io::Error::other("the conversation panicked"));
     }
     let answered = conversation.answered();
@@ -44,10 +42,8 @@ pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr, server: &Se
 
 /// Does what the conversation asks until it says close.
 fn talk<S: Session>(stream: &mut TcpStream, conversation: &mut Conversation<S>, server: &Server) {
-    if let Err(error) = stream
-        .set_read_timeout(Some(STOP_CHECK))
-        .and_then(|()| stream.set_write_timeout(Some(STOP_CHECK)))
-    {
+    let timeouts = stream.set_read_timeout(Some(STOP_CHECK));
+    if let Err(error) = timeouts.and_then(|()| stream.set_write_timeout(Some(STOP_CHECK))) {
         return conversation.failed(error);
     }
     let mut buffer = [0; 4096];

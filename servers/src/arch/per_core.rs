@@ -23,10 +23,8 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
     let listeners = listen(addr, cores)?;
     let local = listeners[0].local_addr()?;
     // The stop signals are heard from here on: only then is the server announced.
-    let inputs: Vec<_> = listeners
-        .into_iter()
-        .zip(StopSignal::group(cores)?)
-        .collect();
+    let signals = StopSignal::group(cores)?;
+    let inputs: Vec<_> = listeners.into_iter().zip(signals).collect();
     announce(local)?;
     let results = zenio::run_per_core(inputs, |core, (listener, signal)| async move {
         if cores > 1 {

@@ -38,10 +38,8 @@ pub const MAX_QUESTION: usize = 64 * 1024;
 
 /// Looks up the answer to one question, `?` included.
 pub fn answer(question: &[u8]) -> &'static [u8] {
-    APHORISMS
-        .iter()
-        .find(|(known, _)| *known == question)
-        .map_or(UNKNOWN, |(_, answer)| answer)
+    let known = APHORISMS.iter().find(|(known, _)| *known == question);
+    known.map_or(UNKNOWN, |(_, answer)| answer)
 }
 
 /// One connection's side of the zen conversation.
@@ -73,11 +71,8 @@ impl Session for ZenSession {
         loop {
             // 1. Between questions, skip whitespace, such as the newline `nc` sends on Enter.
             if self.partial.is_empty() {
-                let start = input
-                    .iter()
-                    .position(|&byte| !is_whitespace(byte))
-                    .unwrap_or(input.len());
-                input = &input[start..];
+                let start = input.iter().position(|&byte| !is_whitespace(byte));
+                input = &input[start.unwrap_or(input.len())..];
             }
             if input.is_empty() {
                 return Flow::Continue;

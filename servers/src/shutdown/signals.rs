@@ -112,11 +112,6 @@ impl StopSignal {
         read.await.map(drop)
     }
 
-    /// Puts the pipe in non-blocking mode, for a hand-written readiness loop.
-    pub fn set_nonblocking(&self) -> io::Result<()> {
-        self.pipe.set_nonblocking(true)
-    }
-
     /// Says this loop's listener is closed. Returns whether every loop's is now; if this was
     /// the last, every other loop's pipe gets a byte, so their waits return.
     pub fn listener_closed(&self) -> bool {

@@ -90,7 +90,7 @@ pub fn serve<S: Session>(
     let epoll = epoll::create(CreateFlags::CLOEXEC)?;
     let edge = EventFlags::IN | EventFlags::ET;
     epoll::add(&epoll, &listener, EventData::new_u64(LISTENER), edge)?;
-    signal.set_nonblocking()?;
+    rustix::io::ioctl_fionbio(&signal, true)?; // the pipe: `take` must not wait
     epoll::add(&epoll, &signal, EventData::new_u64(STOP), edge)?;
     let now = Instant::now();
     let mut state = EventLoop::<S> {
