@@ -68,9 +68,8 @@ async fn converse(
     let service = service_fn(|request| {
         let answered = &answered;
         async move {
-            let response = zenio::timeout(body_time, hello(request))
-                .await?
-                .map_err(io::Error::other)?;
+            let response = zenio::timeout(body_time, hello(request)).await?;
+            let response = response.map_err(io::Error::other)?;
             answered.set(answered.get() + 1);
             Ok::<_, io::Error>(response)
         }

@@ -86,13 +86,11 @@ impl StopSignal {
             listening: AtomicUsize::new(count),
             pipes: writers,
         });
-        Ok(readers
-            .into_iter()
-            .map(|pipe| StopSignal {
-                pipe,
-                group: Arc::clone(&group),
-            })
-            .collect())
+        let signal = |pipe| StopSignal {
+            pipe,
+            group: Arc::clone(&group),
+        };
+        Ok(readers.into_iter().map(signal).collect())
     }
 
     /// Takes the bytes that have arrived: for the `poll` loop, whose pipe is non-blocking

@@ -156,14 +156,12 @@ impl<S: Session> EventLoop<S> {
     /// How long the next `epoll_wait` may block.
     fn timeout(&self) -> Option<Duration> {
         let until = |deadline: Instant| deadline.saturating_duration_since(self.now);
-        [
+        let waits = [
             (!self.connections.is_empty()).then(|| until(self.next_sweep)),
             self.accept_paused.then_some(ACCEPT_PAUSE),
             self.grace_over.map(until),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ];
+        waits.into_iter().flatten().min()
     }
 
     /// Accepts every queued connection and gives each a first turn at once (it has probably
