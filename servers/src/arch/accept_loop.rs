@@ -8,13 +8,13 @@
 //! the last connection to close. The summary it returns carries the runtime's counters,
 //! read then.
 
-use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use futures_lite::future;
 use zenio::{TcpListener, TcpStream};
 
+use super::Options;
 use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
 use crate::conversation::Limits;
 use crate::shutdown::{Drain, OpenConnection, Stage, StopSignal, Summary};
@@ -34,21 +34,15 @@ pub struct AcceptLoop {
 }
 
 impl AcceptLoop {
-    /// An accept loop on `listener` (made non-blocking and registered with this thread's
-    /// runtime) that stops at `signal`.
-    pub fn new(
-        listener: std::net::TcpListener,
-        signal: StopSignal,
-        grace: Duration,
-        limits: Limits,
-    ) -> io::Result<AcceptLoop> {
-        Ok(AcceptLoop {
-            listener: zenio::TcpListener::from_std(listener)?,
+    /// An accept loop on `listener` that stops at `signal`.
+    pub fn new(listener: TcpListener, signal: StopSignal, options: &Options) -> AcceptLoop {
+        AcceptLoop {
+            listener,
             signal,
-            grace,
-            limits,
+            grace: options.grace,
+            limits: options.limits(),
             drain: Drain::default(),
-        })
+        }
     }
 
     /// Serves with `start(open, stream, peer)` for each connection until the stop signal,
@@ -56,15 +50,9 @@ impl AcceptLoop {
     /// runtime counters. A connection counts as open from `start`, not from its task's first
     /// poll, so that a shutdown starting in between waits for it.
     pub async fn serve(self, start: impl Fn(OpenConnection, TcpStream, SocketAddr)) -> Summary {
-        let AcceptLoop {
-            listener,
-            signal,
-            grace,
-            limits,
-            drain,
-        } = self;
+        let (listener, signal, drain) = (self.listener, self.signal, self.drain);
         let accepting = async {
-            let mut policy = AcceptPolicy::new(&limits);
+            let mut policy = AcceptPolicy::new(&self.limits);
             loop {
                 match listener.accept().await {
                     Ok((stream, peer)) if policy.admit(drain.open_count()) => {
@@ -104,7 +92,7 @@ impl AcceptLoop {
             drain.begin();
             drain.all_closed().await;
         };
-        let _ = zenio::timeout(grace, winding_down).await;
+        let _ = zenio::timeout(self.grace, winding_down).await;
         Summary {
             runtime: Some(zenio::stats()),
             ..drain.summary()

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use rustix::net::RecvFlags;
 
+use super::Options;
 use crate::conversation::{Conversation, Limits, Next};
 use crate::log;
 use crate::protocol::Session;
@@ -27,18 +28,11 @@ const STOP_CHECK: Duration = Duration::from_millis(100);
 
 /// Serves one client until the conversation ends, logs how, and returns how many requests
 /// it answered. A panic in the conversation ends this conversation only.
-pub fn converse<S: Session>(
-    mut stream: TcpStream,
-    peer: SocketAddr,
-    limits: &Limits,
-    stopping: &Stopping,
-) -> u64 {
+pub fn converse<S: Session>(mut stream: TcpStream, peer: SocketAddr, server: &Server) -> u64 {
     log::accepted(Some(&peer));
-    let mut conversation = Conversation::<S>::new(Instant::now(), limits);
-    let talked = panic::catch_unwind(AssertUnwindSafe(|| {
-        talk(&mut stream, &mut conversation, limits, stopping)
-    }));
-    if talked.is_err() {
+    let mut conversation = Conversation::<S>::new(Instant::now(), &server.limits);
+    let talking = AssertUnwindSafe(|| talk(&mut stream, &mut conversation, server));
+    if panic::catch_unwind(talking).is_err() {
         conversation.failed(io::Error::other("the conversation panicked"));
     }
     let answered = conversation.answered();
@@ -47,21 +41,14 @@ pub fn converse<S: Session>(
 }
 
 /// Does what the conversation asks until it says close.
-fn talk<S: Session>(
-    stream: &mut TcpStream,
-    conversation: &mut Conversation<S>,
-    limits: &Limits,
-    stopping: &Stopping,
-) {
-    if let Err(error) = stream
-        .set_read_timeout(Some(STOP_CHECK))
-        .and_then(|()| stream.set_write_timeout(Some(STOP_CHECK)))
-    {
+fn talk<S: Session>(stream: &mut TcpStream, conversation: &mut Conversation<S>, server: &Server) {
+    let timeouts = stream.set_read_timeout(Some(STOP_CHECK));
+    if let Err(error) = timeouts.and_then(|()| stream.set_write_timeout(Some(STOP_CHECK))) {
         return conversation.failed(error);
     }
     let mut buffer = [0; 4096];
     loop {
-        if stopping.is_draining() {
+        if server.stopping.is_draining() {
             conversation.stop();
         }
         match conversation.next(Instant::now()) {
@@ -80,33 +67,46 @@ fn talk<S: Session>(
                 };
                 let read = rustix::net::recv(&*stream, &mut buffer, flags);
                 let read = read.map(|(n, _)| &buffer[..n]).map_err(Into::into);
-                conversation.read_done(read, Instant::now(), limits);
+                conversation.read_done(read, Instant::now(), &server.limits);
             }
             Next::Close => return,
         }
     }
 }
 
-/// The connections the stop watcher took from the listen queue, for the accept loops to
-/// serve before they return: `recv` blocks until the watcher hands them over, and fails
-/// once it has handed over all (these are blocking servers' threads).
-pub type Drained = Mutex<Receiver<(TcpStream, SocketAddr)>>;
+/// A blocking server: what its accept loops (one, or one per thread) share.
+pub struct Server {
+    /// The listening socket, in blocking mode.
+    pub listener: TcpListener,
+    /// The connections the stop watcher took from the listen queue, for the accept loops to
+    /// serve before they return: `recv` blocks until the watcher hands them over, and fails
+    /// once it has handed over all (these are blocking servers' threads).
+    pub drained: Mutex<Receiver<(TcpStream, SocketAddr)>>,
+    /// How far the server has got in stopping.
+    pub stopping: Stopping,
+    /// Timeouts (a blocking loop serves one connection at a time: no cap).
+    pub limits: Limits,
+}
 
-/// Starts the stop watcher, a thread that waits for the stop signal. Then it takes every
-/// connection already in the listen queue (their handshake finished before the signal, so
-/// their requests are owed answers) and hands them to the accept loops through [`Drained`];
-/// shuts the listening socket down, so new clients are refused and every `accept` blocked
-/// on it fails at once; moves `stopping` on to draining; and gives the conversations `grace`
-/// to finish before it ends the process.
-pub fn watch_for_stop(
-    listener: &TcpListener,
-    grace: Duration,
-    stopping: &Stopping,
-) -> io::Result<Drained> {
+/// Starts the stop watcher of a server on `listener`, a thread that waits for the stop
+/// signal. Then it takes every connection already in the listen queue (their handshake
+/// finished before the signal, so their requests are owed answers) and hands them to the
+/// accept loops through [`Server::drained`]; shuts the listening socket down, so new clients
+/// are refused and every `accept` blocked on it fails at once; moves the server's `stopping`
+/// on to draining; and gives the conversations the grace period to finish before it ends
+/// the process.
+pub fn watch_for_stop(listener: TcpListener, options: &Options) -> io::Result<Server> {
     let signal = StopSignal::group(1)?.remove(0);
-    let listener = listener.try_clone()?;
-    let stopping = stopping.clone();
     let (queue, drained) = mpsc::channel();
+    let server = Server {
+        listener,
+        drained: Mutex::new(drained),
+        stopping: Stopping::default(),
+        limits: options.limits(),
+    };
+    let listener = server.listener.try_clone()?;
+    let stopping = server.stopping.clone();
+    let grace = options.grace;
     thread::Builder::new()
         .name("stop-watcher".into())
         .spawn(move || {
@@ -128,5 +128,5 @@ pub fn watch_for_stop(
             tracing::warn!("grace period over: exiting with conversations still open");
             process::exit(0);
         })?;
-    Ok(Mutex::new(drained))
+    Ok(server)
 }

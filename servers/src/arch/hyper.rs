@@ -16,19 +16,21 @@
 //! the one architecture that does not drive a [`Conversation`](crate::conversation). It
 //! keeps the conversation's last look all the same: when the loop drains, a connection
 //! waiting for its next request takes what the client has already sent, answers it, and
-//! closes (`UntilDrained` makes a read that finds nothing look like EOF). hyper's own
+//! closes (`UntilDrained` wakes a waiting read at the drain, and makes a read that finds
+//! nothing look like EOF). hyper's own
 //! `graceful_shutdown` is not used: it closes a connection after the answer in flight and
 //! drops the requests pipelined behind it, and the hello servers answer every request a
 //! client sent before the stop.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::io;
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_lite::{future, AsyncRead, AsyncWrite};
+use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use zenio::hyper::{ZenioIo, ZenioTimer};
@@ -38,7 +40,7 @@ use super::accept_loop::AcceptLoop;
 use crate::conversation::Ending;
 use crate::hyper_hello::{self, hello};
 use crate::log;
-use crate::shutdown::{Drain, OpenConnection, Summary};
+use crate::shutdown::{OpenConnection, Summary};
 
 /// Serves with a hyper connection per client until the stop signal (see [`AcceptLoop`]).
 /// Returns what it served.
@@ -62,34 +64,19 @@ async fn converse(
     body_time: Duration,
 ) {
     log::accepted(peer.as_deref());
-    let drain = open.drain();
     let answered = Cell::new(0);
     let service = service_fn(|request| {
         let answered = &answered;
         async move {
-            let response = zenio::timeout(body_time, hello(request))
-                .await?
-                .map_err(io::Error::other)?;
+            let response = zenio::timeout(body_time, hello(request)).await?;
+            let response = response.map_err(io::Error::other)?;
             answered.set(answered.get() + 1);
             Ok::<_, io::Error>(response)
         }
     });
-    let io = ZenioIo::new(UntilDrained {
-        stream,
-        drain: drain.clone(),
-    });
-    let mut connection = pin!(http.serve_connection(io, service));
-    let served = async { Some(connection.as_mut().await) };
-    let drained = async {
-        drain.draining().await;
-        None
-    };
-    let outcome = match future::or(served, drained).await {
-        Some(outcome) => outcome,
-        // Draining: reads now take only what is already there, so this answers the requests
-        // the client has sent, then closes.
-        None => connection.await,
-    };
+    let draining = open.drain().draining();
+    let io = ZenioIo::new(UntilDrained { stream, draining });
+    let outcome = http.serve_connection(io, service).await;
     open.add_requests(answered.get());
     let ending = outcome.map_or_else(|e| Ending::Failed(io::Error::other(e)), |()| Ending::Clean);
     log::closed(peer.as_deref(), ending);
@@ -98,31 +85,29 @@ async fn converse(
 /// The connection, except that once the loop drains, a read takes only what the client
 /// has already sent, and finding nothing is EOF: the conversation's last look
 /// ([`Next::ReadNow`](crate::conversation::Next::ReadNow)), which hyper hears as the client
-/// closing.
-struct UntilDrained {
+/// closing. So it answers the requests the client has sent, then closes.
+struct UntilDrained<D> {
     /// The connection.
     stream: TcpStream,
-    /// The loop's drain.
-    drain: Drain,
+    /// Completes once the loop drains; a read that has to wait for bytes waits for it too.
+    draining: D,
 }
 
-impl AsyncRead for UntilDrained {
+impl<D: Future<Output = ()> + Unpin> AsyncRead for UntilDrained<D> {
     fn poll_read(
-        self: Pin<&mut Self>,
+        mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        if !self.drain.is_draining() {
-            return self.stream.poll_read_with(cx, buf);
+        let read = self.stream.poll_read_with(cx, buf);
+        if read.is_pending() && self.draining.poll(cx).is_ready() {
+            return Poll::Ready(Ok(0)); // draining, and nothing has arrived: EOF
         }
-        match self.stream.try_read(buf) {
-            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Poll::Ready(Ok(0)),
-            read => Poll::Ready(read),
-        }
+        read
     }
 }
 
-impl AsyncWrite for UntilDrained {
+impl<D: Unpin> AsyncWrite for UntilDrained<D> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

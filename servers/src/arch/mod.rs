@@ -27,7 +27,7 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::ValueEnum;
+use clap::{Args, ValueEnum};
 
 use crate::conversation::Limits;
 use crate::protocol::Session;
@@ -54,39 +54,78 @@ pub enum Arch {
     Hyper,
 }
 
-/// How a server is run, beyond its architecture.
-#[derive(Clone, Copy, Debug)]
+/// How a server is run, beyond its architecture: the flags every server shares (per-core
+/// mode, shutdown, limits, logging).
+#[derive(Args, Clone, Copy, Debug)]
 pub struct Options {
-    /// Threads (`threads`) or processes (`prefork`).
+    /// Threads (`threads`) or processes (`prefork`): `zen-server --workers`, not a shared flag.
+    #[arg(skip = 1_usize)]
     pub workers: usize,
-    /// Event loops, one per core, for `poll`, `callback` and `coroutine`.
+    /// Event loops, one per core, each with its own SO_REUSEPORT listener (poll, callback,
+    /// coroutine); 0 means one per available core.
+    #[arg(long, default_value_t = 1)]
     pub cores: usize,
-    /// Pin each event loop's thread to its own core.
+    /// Pin each event loop's thread to its own core: right when the server has the machine
+    /// to itself; on a shared machine a pinned loop cannot move away from a busy core.
+    #[arg(long)]
     pub pin: bool,
-    /// How long open conversations may take to finish after a stop signal.
+    /// Seconds open conversations get to finish after SIGINT or SIGTERM.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
     pub grace: Duration,
-    /// Timeouts and the connection cap.
-    pub limits: Limits,
+    /// Close a connection that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Close a connection whose request (question) takes longer than this many seconds to
+    /// arrive whole, so a client trickling bytes cannot hold it.
+    #[arg(long, visible_alias = "request-timeout", value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub question_timeout: Duration,
+    /// Connections each event loop keeps open at most; more are accepted and closed at once.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_conns: usize,
+    /// Print a line per connection (accepted, closed, errors).
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+impl Options {
+    /// The event loops to run: `--cores`, or for 0 one per available core.
+    pub fn cores(&self) -> usize {
+        match self.cores {
+            0 => zenio::available_cores(),
+            cores => cores,
+        }
+    }
+
+    /// The limits of every conversation and accept loop.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            idle: self.idle_timeout,
+            request: self.question_timeout,
+            max_connections: self.max_conns.max(1),
+        }
+    }
+}
+
+/// A flag's value as a duration: a non-negative number of seconds.
+fn seconds(value: &str) -> Result<Duration, &'static str> {
+    let seconds = value.parse().map_err(|_| "not a number of seconds")?;
+    Duration::try_from_secs_f64(seconds).map_err(|_| "not a number of seconds")
 }
 
 /// Runs `arch` on `addr`, serving `S`, until a stop signal (SIGINT, SIGTERM) and the
 /// graceful shutdown that follows.
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
     shutdown::install()?;
-    let event_driven = matches!(
-        arch,
-        Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper
-    );
-    if options.cores != 1 && !event_driven {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "--cores applies to the poll, callback and coroutine architectures",
-        ));
-    }
     match arch {
-        Arch::Serial => serial::run::<S>(addr, options.grace, &options.limits),
-        Arch::Threads => threads::run::<S>(addr, options.workers, options.grace, &options.limits),
-        Arch::Prefork => prefork::run(addr, options.workers, options.grace),
+        Arch::Serial | Arch::Threads | Arch::Prefork if options.cores() != 1 => {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "--cores applies to the poll, callback and coroutine architectures",
+            ))
+        }
+        Arch::Serial => serial::run::<S>(addr, options),
+        Arch::Threads => threads::run::<S>(addr, options),
+        Arch::Prefork => prefork::run(addr, options),
         Arch::Poll | Arch::Callback | Arch::Coroutine | Arch::Hyper => {
             per_core::run::<S>(arch, addr, options)
         }

@@ -9,11 +9,9 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use super::accept_loop::AcceptLoop;
 use super::{announce, callback, coroutine, hyper, listen, poll, Arch, Options};
-use crate::conversation::Limits;
 use crate::log;
 use crate::protocol::Session;
 use crate::shutdown::{print_summaries, StopSignal, Summary};
@@ -21,53 +19,37 @@ use crate::shutdown::{print_summaries, StopSignal, Summary};
 /// Runs `arch` on `cores` event loops until a stop signal, then prints one summary line per
 /// loop.
 pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::Result<()> {
-    let Options {
-        cores,
-        pin,
-        grace,
-        limits,
-        ..
-    } = *options;
+    let cores = options.cores();
     let listeners = listen(addr, cores)?;
     let local = listeners[0].local_addr()?;
     // The stop signals are heard from here on: only then is the server announced.
-    let inputs: Vec<_> = listeners
-        .into_iter()
-        .zip(StopSignal::group(cores)?)
-        .collect();
+    let signals = StopSignal::group(cores)?;
+    let inputs: Vec<_> = listeners.into_iter().zip(signals).collect();
     announce(local)?;
     let results = zenio::run_per_core(inputs, |core, (listener, signal)| async move {
         if cores > 1 {
             log::set_core(core);
         }
-        if pin {
+        if options.pin {
             if let Err(error) = zenio::pin_to_core(core) {
                 tracing::warn!("loop {core} runs unpinned: {error}");
             }
         }
-        serve_one::<S>(arch, listener, signal, grace, limits).await
+        // `poll` is a loop of its own that never awaits: the zenio runtime of its thread
+        // stays idle.
+        if arch == Arch::Poll {
+            return poll::serve::<S>(listener, signal, options.grace, options.limits());
+        }
+        // Registered with this thread's runtime, non-blocking.
+        let listener = zenio::TcpListener::from_std(listener)?;
+        let accept = AcceptLoop::new(listener, signal, options);
+        Ok(match arch {
+            Arch::Callback => callback::serve::<S>(accept).await,
+            Arch::Hyper => hyper::serve(accept).await,
+            _ => coroutine::serve::<S>(accept).await,
+        })
     });
     let summaries = results.into_iter().collect::<io::Result<Vec<Summary>>>()?;
     print_summaries("core", &summaries);
     Ok(())
-}
-
-/// One event loop. (`poll` is a loop of its own that never awaits: the zenio runtime of its
-/// thread stays idle.)
-async fn serve_one<S: Session>(
-    arch: Arch,
-    listener: std::net::TcpListener,
-    signal: StopSignal,
-    grace: Duration,
-    limits: Limits,
-) -> io::Result<Summary> {
-    if arch == Arch::Poll {
-        return poll::serve::<S>(listener, signal, grace, limits);
-    }
-    let accept = AcceptLoop::new(listener, signal, grace, limits)?;
-    Ok(match arch {
-        Arch::Callback => callback::serve::<S>(accept).await,
-        Arch::Hyper => hyper::serve(accept).await,
-        _ => coroutine::serve::<S>(accept).await,
-    })
 }

@@ -24,8 +24,7 @@ use std::time::Duration;
 use rustix::io::Errno;
 use rustix::process::{self, Pid, Signal, WaitOptions};
 
-use super::{announce, blocking, listen_blocking, serial};
-use crate::conversation::Limits;
+use super::{announce, blocking, listen_blocking, serial, Options};
 use crate::protocol::Session;
 use crate::shutdown::{print_summary, Stage, StopSignal, Stopping};
 
@@ -42,22 +41,19 @@ const PARENT_PID: &str = "ZENIO_PREFORK_PARENT";
 /// cannot start does not turn into a fork loop.
 const RESPAWN_PAUSE: Duration = Duration::from_millis(200);
 
-/// The parent: binds `addr`, keeps `workers` workers running until a stop signal, then
-/// stops them.
-pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> {
+/// The parent: binds `addr`, keeps `options.workers` workers running until a stop signal,
+/// then stops them.
+pub fn run(addr: SocketAddr, options: &Options) -> io::Result<()> {
     let listener = listen_blocking(addr)?;
     // The stop signal's pipe exists before the first worker, so no signal can slip past it.
     let signal = StopSignal::group(1)?.remove(0);
     let stopping = Stopping::default();
-    let mut forwarders = Vec::new();
-    let mut pids = Vec::new();
-    for _ in 0..workers.max(1) {
-        let (pid, forwarder) = start_worker(&listener)?;
-        pids.push(pid);
-        forwarders.push(forwarder);
+    let (mut pids, mut forwarders) = (Vec::new(), Vec::new());
+    for _ in 0..options.workers.max(1) {
+        forwarders.push(start_worker(&listener, &mut pids)?);
     }
     let pids = Arc::new(Mutex::new(pids));
-    stop_workers_on_signal(signal, &stopping, Arc::clone(&pids), grace)?;
+    stop_workers_on_signal(signal, &stopping, Arc::clone(&pids), options.grace)?;
     announce(listener.local_addr()?)?;
     loop {
         let (pid, status) = match process::wait(WaitOptions::empty()) {
@@ -69,16 +65,11 @@ pub fn run(addr: SocketAddr, workers: usize, grace: Duration) -> io::Result<()> 
         let mut pids = pids.lock().expect("the pid list is never poisoned");
         pids.retain(|&p| p != pid);
         if stopping.is_draining() {
-            if pids.is_empty() {
-                break;
-            }
-            continue;
+            continue; // once the last worker is gone, `wait` says ECHILD
         }
         tracing::warn!("worker {pid:?} exited ({status:?}); starting another");
         thread::sleep(RESPAWN_PAUSE);
-        let (pid, forwarder) = start_worker(&listener)?;
-        pids.push(pid);
-        forwarders.push(forwarder);
+        forwarders.push(start_worker(&listener, &mut pids)?);
     }
     // Every worker is gone: let their last lines (the summaries) reach our stdout.
     for forwarder in forwarders {
@@ -117,12 +108,13 @@ fn stop_workers_on_signal(
     Ok(())
 }
 
-/// Starts one worker: this same program, with the listening socket as its stdin.
+/// Starts one worker: this same program, with the listening socket as its stdin, and adds
+/// its pid to `pids`.
 ///
 /// It returns once the worker has said `ready` on its stdout (its signal handlers are in
 /// place, so a stop signal forwarded from now on is a graceful one), and leaves a thread
 /// copying the rest of the worker's output (its summary line) to ours.
-fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
+fn start_worker(listener: &TcpListener, pids: &mut Vec<Pid>) -> io::Result<JoinHandle<()>> {
     let socket: OwnedFd = listener.try_clone()?.into();
     let mut child = Command::new(env::current_exe()?)
         .args(env::args_os().skip(1))
@@ -145,10 +137,8 @@ fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
         let _ = io::copy(&mut output, &mut io::stdout());
     });
     let pid = i32::try_from(child.id()).ok().and_then(Pid::from_raw);
-    Ok((
-        pid.ok_or_else(|| io::Error::other("the worker has no pid"))?,
-        forward,
-    ))
+    pids.push(pid.ok_or_else(|| io::Error::other("the worker has no pid"))?);
+    Ok(forward)
 }
 
 /// A worker: takes the listening socket from stdin and runs the serial accept loop until
@@ -156,18 +146,17 @@ fn start_worker(listener: &TcpListener) -> io::Result<(Pid, JoinHandle<()>)> {
 /// parent dies, so no worker outlives the server: a graceful stop always comes from the
 /// parent, and a parent that is gone (killed, or ended by a second signal) takes its workers
 /// with it at once. It also checks that the parent did not die before it asked.
-pub fn worker<S: Session>(grace: Duration, limits: &Limits) -> io::Result<()> {
+pub fn worker<S: Session>(options: &Options) -> io::Result<()> {
     process::set_parent_process_death_signal(Some(Signal::KILL))?;
     let parent = process::getppid().map(|pid| pid.as_raw_nonzero().to_string());
     if parent.is_none() || parent != env::var(PARENT_PID).ok() {
         return Err(io::Error::other("the prefork parent is gone"));
     }
     let listener = TcpListener::from(io::stdin().as_fd().try_clone_to_owned()?);
-    let stopping = Stopping::default();
-    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
+    let server = blocking::watch_for_stop(listener, options)?;
     println!("{READY}");
     io::stdout().flush()?;
-    let summary = serial::accept_forever::<S>(&listener, &drained, limits, &stopping)?;
+    let summary = serial::accept_forever::<S>(&server)?;
     print_summary(&format!("worker {}", std_process::id()), &summary);
     Ok(())
 }

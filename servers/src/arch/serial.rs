@@ -5,24 +5,20 @@
 //! the problem every other architecture here solves.
 
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::thread;
-use std::time::Duration;
 
-use super::blocking::{self, Drained};
-use super::{announce, listen_blocking};
+use super::blocking::{self, Server};
+use super::{announce, listen_blocking, Options};
 use crate::accept::{AcceptAction, AcceptPolicy, ACCEPT_PAUSE};
-use crate::conversation::Limits;
 use crate::protocol::Session;
-use crate::shutdown::{print_summaries, Stage, Stopping, Summary};
+use crate::shutdown::{print_summaries, Stage, Summary};
 
 /// Binds `addr` and serves clients one after another until a stop signal.
-pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io::Result<()> {
-    let listener = listen_blocking(addr)?;
-    let stopping = Stopping::default();
-    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
-    announce(listener.local_addr()?)?;
-    let summary = accept_forever::<S>(&listener, &drained, limits, &stopping)?;
+pub fn run<S: Session>(addr: SocketAddr, options: &Options) -> io::Result<()> {
+    let server = blocking::watch_for_stop(listen_blocking(addr)?, options)?;
+    announce(server.listener.local_addr()?)?;
+    let summary = accept_forever::<S>(&server)?;
     print_summaries("server", &[summary]);
     Ok(())
 }
@@ -32,25 +28,21 @@ pub fn run<S: Session>(addr: SocketAddr, grace: Duration, limits: &Limits) -> io
 /// listener down), and the loop serves the connections the watcher drained from the queue
 /// before returning. Accept errors follow the [`AcceptPolicy`]. (A blocking loop serves one
 /// connection at a time, so the connection cap never applies.)
-pub fn accept_forever<S: Session>(
-    listener: &TcpListener,
-    drained: &Drained,
-    limits: &Limits,
-    stopping: &Stopping,
-) -> io::Result<Summary> {
+pub fn accept_forever<S: Session>(server: &Server) -> io::Result<Summary> {
     let mut summary = Summary::default();
-    let mut policy = AcceptPolicy::new(limits);
+    let mut policy = AcceptPolicy::new(&server.limits);
     loop {
-        match listener.accept() {
+        match server.listener.accept() {
             Ok((stream, peer)) => {
                 if policy.admit(0) {
-                    let answered = blocking::converse::<S>(stream, peer, limits, stopping);
+                    let answered = blocking::converse::<S>(stream, peer, server);
                     summary.add_connection(answered);
                 }
             }
-            Err(_) if stopping.stage() >= Stage::ClosingListener => {
-                while let Some((stream, peer)) = drained.lock().ok().and_then(|d| d.recv().ok()) {
-                    let answered = blocking::converse::<S>(stream, peer, limits, stopping);
+            Err(_) if server.stopping.stage() >= Stage::ClosingListener => {
+                let drained = || server.drained.lock().ok().and_then(|d| d.recv().ok());
+                while let Some((stream, peer)) = drained() {
+                    let answered = blocking::converse::<S>(stream, peer, server);
                     summary.add_connection(answered);
                 }
                 return Ok(summary);

@@ -9,29 +9,18 @@
 use std::io;
 use std::net::SocketAddr;
 use std::thread;
-use std::time::Duration;
 
-use super::{announce, blocking, listen_blocking, serial};
-use crate::conversation::Limits;
+use super::{announce, blocking, listen_blocking, serial, Options};
 use crate::protocol::Session;
-use crate::shutdown::{print_summaries, Stopping};
+use crate::shutdown::print_summaries;
 
-/// Binds `addr` and serves with `workers` threads until a stop signal.
-pub fn run<S: Session>(
-    addr: SocketAddr,
-    workers: usize,
-    grace: Duration,
-    limits: &Limits,
-) -> io::Result<()> {
-    let listener = listen_blocking(addr)?;
-    let stopping = Stopping::default();
-    let drained = blocking::watch_for_stop(&listener, grace, &stopping)?;
-    announce(listener.local_addr()?)?;
+/// Binds `addr` and serves with `options.workers` threads until a stop signal.
+pub fn run<S: Session>(addr: SocketAddr, options: &Options) -> io::Result<()> {
+    let server = blocking::watch_for_stop(listen_blocking(addr)?, options)?;
+    announce(server.listener.local_addr()?)?;
     let summaries = thread::scope(|scope| {
-        let workers: Vec<_> = (0..workers.max(1))
-            .map(|_| {
-                scope.spawn(|| serial::accept_forever::<S>(&listener, &drained, limits, &stopping))
-            })
+        let workers: Vec<_> = (0..options.workers.max(1))
+            .map(|_| scope.spawn(|| serial::accept_forever::<S>(&server)))
             .collect();
         workers
             .into_iter()

@@ -6,8 +6,8 @@
 use std::io;
 
 use clap::{Parser, ValueEnum};
-use zenio_servers::arch::{self, Arch};
-use zenio_servers::cli::{fail, resolve, ServerFlags};
+use zenio_servers::arch::{self, Arch, Options};
+use zenio_servers::cli::{fail, resolve};
 use zenio_servers::log;
 use zenio_servers::protocol::HelloSession;
 
@@ -27,7 +27,7 @@ struct Args {
     style: Style,
     /// Per-core mode, shutdown, limits, logging.
     #[command(flatten)]
-    server: ServerFlags,
+    server: Options,
 }
 
 /// The async styles the hello server comes in.
@@ -57,5 +57,5 @@ fn run(args: &Args) -> io::Result<()> {
         Style::Coroutine => Arch::Coroutine,
         Style::Hyper => Arch::Hyper,
     };
-    arch::run::<HelloSession>(arch, addr, &args.server.options(1))
+    arch::run::<HelloSession>(arch, addr, &args.server)
 }

@@ -7,8 +7,8 @@
 use std::io;
 
 use clap::Parser;
-use zenio_servers::arch::{self, prefork, Arch};
-use zenio_servers::cli::{fail, resolve, ServerFlags};
+use zenio_servers::arch::{self, prefork, Arch, Options};
+use zenio_servers::cli::{fail, resolve};
 use zenio_servers::protocol::ZenSession;
 use zenio_servers::{log, shutdown};
 
@@ -30,7 +30,7 @@ struct Args {
     workers: Option<usize>,
     /// Per-core mode, shutdown, limits, logging.
     #[command(flatten)]
-    server: ServerFlags,
+    server: Options,
     /// Internal: run as one worker process of `--arch prefork`.
     #[arg(long = prefork::WORKER_FLAG, hide = true)]
     prefork_worker: bool,
@@ -46,12 +46,11 @@ fn main() {
 
 /// Runs the chosen architecture (or, inside `prefork`, one worker).
 fn run(args: &Args) -> io::Result<()> {
-    let options = args
-        .server
-        .options(args.workers.unwrap_or_else(zenio::available_cores));
+    let mut options = args.server;
+    options.workers = args.workers.unwrap_or_else(zenio::available_cores);
     if args.prefork_worker {
         shutdown::install()?;
-        return prefork::worker::<ZenSession>(options.grace, &options.limits);
+        return prefork::worker::<ZenSession>(&options);
     }
     let addr = resolve(&args.host, args.port)?;
     arch::run::<ZenSession>(args.arch, addr, &options)

@@ -83,10 +83,8 @@ impl Clock {
     /// Bytes arrived at `now`; `in_request` says whether a request is left unfinished.
     pub fn on_read(&mut self, now: Instant, in_request: bool, limits: &Limits) {
         self.idle_deadline = now + limits.idle;
-        self.request_deadline = match (in_request, self.request_deadline) {
-            (false, _) => None,
-            (true, began) => Some(began.unwrap_or(now + limits.request)),
-        };
+        self.request_deadline =
+            in_request.then(|| self.request_deadline.unwrap_or(now + limits.request));
     }
 
     /// When the connection must be closed, and why.

@@ -214,11 +214,8 @@ impl<S: Session> Conversation<S> {
     pub fn eof(&mut self) {
         match self.phase {
             Phase::Talking => {
-                let ending = match self.session.unfinished_at_eof() {
-                    Some(unfinished) => Ending::Unfinished(unfinished),
-                    None => Ending::Clean,
-                };
-                self.phase = Phase::Closing(ending);
+                let unfinished = self.session.unfinished_at_eof();
+                self.phase = Phase::Closing(unfinished.map_or(Ending::Clean, Ending::Unfinished));
             }
             Phase::Lingering { .. } => self.phase = Phase::Closing(Ending::Clean),
             Phase::Closing(_) => {}

@@ -97,17 +97,12 @@ struct Reply {
     flow: Flow,
 }
 
-/// The reply to a request that is not valid HTTP/1.x.
-const REFUSE_BAD_REQUEST: Reply = Reply {
-    bytes: BAD_REQUEST,
-    flow: Flow::Reject,
-};
-
-/// The reply to a request head that is too large.
-const REFUSE_HEAD_TOO_LARGE: Reply = Reply {
-    bytes: HEAD_TOO_LARGE,
-    flow: Flow::Reject,
-};
+/// The reply that refuses a request with `bytes` ([`BAD_REQUEST`], [`HEAD_TOO_LARGE`]): the
+/// client broke the protocol, so a lingering close follows.
+fn refuse(bytes: &'static [u8]) -> Reply {
+    let flow = Flow::Reject;
+    Reply { bytes, flow }
+}
 
 impl Session for HelloSession {
     /// Feeds bytes read from the client; appends every answer now owed to `out`.
@@ -128,8 +123,8 @@ impl Session for HelloSession {
                         self.start_body(request, out);
                     }
                     Ok(Status::Partial) => return Flow::Continue,
-                    Err(Rejection::BadRequest) => self.reply(REFUSE_BAD_REQUEST, out),
-                    Err(Rejection::HeadTooLarge) => self.reply(REFUSE_HEAD_TOO_LARGE, out),
+                    Err(Rejection::BadRequest) => self.reply(refuse(BAD_REQUEST), out),
+                    Err(Rejection::HeadTooLarge) => self.reply(refuse(HEAD_TOO_LARGE), out),
                 },
 
                 // A Content-Length body: skip what this read holds of it.
@@ -151,7 +146,7 @@ impl Session for HelloSession {
                         self.reply(reply, out);
                     }
                     Ok(Status::Partial) => return Flow::Continue,
-                    Err(_) => self.reply(REFUSE_BAD_REQUEST, out),
+                    Err(_) => self.reply(refuse(BAD_REQUEST), out),
                 },
             }
         }

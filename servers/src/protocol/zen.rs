@@ -38,10 +38,8 @@ pub const MAX_QUESTION: usize = 64 * 1024;
 
 /// Looks up the answer to one question, `?` included.
 pub fn answer(question: &[u8]) -> &'static [u8] {
-    APHORISMS
-        .iter()
-        .find(|(known, _)| *known == question)
-        .map_or(UNKNOWN, |(_, answer)| answer)
+    let known = APHORISMS.iter().find(|(known, _)| *known == question);
+    known.map_or(UNKNOWN, |(_, answer)| answer)
 }
 
 /// One connection's side of the zen conversation.
@@ -73,11 +71,8 @@ impl Session for ZenSession {
         loop {
             // 1. Between questions, skip whitespace, such as the newline `nc` sends on Enter.
             if self.partial.is_empty() {
-                let start = input
-                    .iter()
-                    .position(|&byte| !is_whitespace(byte))
-                    .unwrap_or(input.len());
-                input = &input[start..];
+                let start = input.iter().position(|&byte| !is_whitespace(byte));
+                input = &input[start.unwrap_or(input.len())..];
             }
             if input.is_empty() {
                 return Flow::Continue;
@@ -88,7 +83,10 @@ impl Session for ZenSession {
             let mark = input.iter().position(|&byte| byte == b'?');
             let length = self.partial.len() + mark.unwrap_or(input.len());
             if length > MAX_QUESTION {
-                return self.close_too_long(out);
+                out.extend_from_slice(TOO_LONG);
+                self.closed = true;
+                self.partial = Vec::new(); // give back the buffer now, not when the session ends
+                return Flow::Reject;
             }
 
             // 3. No `?` yet: keep the start of the question until the next read.
@@ -100,14 +98,13 @@ impl Session for ZenSession {
             if self.partial.is_empty() {
                 // 4a. The whole question is in this read: answer it from `input`, uncopied.
                 out.extend_from_slice(answer(question));
-                self.answered += 1;
             } else {
                 // 4b. The question began in an earlier read: complete it and answer it.
                 self.partial.extend_from_slice(question);
                 out.extend_from_slice(answer(&self.partial));
-                self.answered += 1;
                 self.partial.clear();
             }
+            self.answered += 1;
             // 5. Whatever follows the `?` starts the next question.
             input = rest;
         }
@@ -129,17 +126,6 @@ impl Session for ZenSession {
     /// Whether a question has begun and not yet ended (its `?` has not arrived).
     fn in_request(&self) -> bool {
         !self.partial.is_empty()
-    }
-}
-
-impl ZenSession {
-    /// Says goodbye to a client whose question has no end in sight.
-    fn close_too_long(&mut self, out: &mut Vec<u8>) -> Flow {
-        out.extend_from_slice(TOO_LONG);
-        self.closed = true;
-        // Give back the buffer now rather than when the connection is dropped.
-        self.partial = Vec::new();
-        Flow::Reject
     }
 }
 

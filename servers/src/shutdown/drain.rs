@@ -96,20 +96,18 @@ impl Drain {
     /// Completes once draining begins. The future can be polled again and again (by
     /// reference) across many waits: it keeps one slot among the waiters for its lifetime.
     pub fn draining(&self) -> impl Future<Output = ()> + Unpin {
-        WaitFor {
-            drain: self.clone(),
-            key: None,
-            done: |state: &State| state.stopping.is_draining(),
-        }
+        self.wait_for(|state| state.stopping.is_draining())
     }
 
     /// Completes once no connection is open.
     pub fn all_closed(&self) -> impl Future<Output = ()> {
-        WaitFor {
-            drain: self.clone(),
-            key: None,
-            done: |state: &State| state.open.get() == 0,
-        }
+        self.wait_for(|state| state.open.get() == 0)
+    }
+
+    /// Completes once `done` holds for the shared state (checked at each wake).
+    fn wait_for<F: Fn(&State) -> bool>(&self, done: F) -> WaitFor<F> {
+        let (drain, key) = (self.clone(), None);
+        WaitFor { drain, key, done }
     }
 
     /// Counts a new connection as open until the returned guard is dropped.

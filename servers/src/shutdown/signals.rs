@@ -16,7 +16,7 @@
 //! pipe again. Nothing blocks: a zenio loop awaits the pipe, the `poll` loop has it in its
 //! epoll set.
 
-use std::io::{self, Read};
+use std::io::{self, BufReader, Read};
 use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::process;
@@ -34,22 +34,18 @@ const SIGNALS: [i32; 2] = [SIGINT, SIGTERM];
 /// Installs the thread that ends the process at a second stop signal; call once, before
 /// any [`StopSignal`] is made.
 pub fn install() -> io::Result<()> {
-    let (mut reader, _writer) = signal_pipe()?;
+    let (reader, _writer) = signal_pipe()?;
     // Counting bytes in ordinary code, rather than looking at a flag inside a handler, also
     // holds when two signals are handled at the same moment on two threads.
     thread::Builder::new()
         .name("second-signal".into())
         .spawn(move || {
-            let mut heard = 0;
-            while heard < 2 {
-                match reader.read(&mut [0; 16]) {
-                    Ok(0) => return, // cannot happen: the writers live as long as the process
-                    Ok(bytes) => heard += bytes,
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                    Err(_) => return,
-                }
+            // One byte a signal (`bytes` retries after `EINTR`); no end of file comes, as the
+            // writers live as long as the process.
+            let signals = BufReader::new(reader).bytes();
+            if signals.map_while(Result::ok).nth(1).is_some() {
+                process::exit(1);
             }
-            process::exit(1);
         })?;
     Ok(())
 }
@@ -90,13 +86,11 @@ impl StopSignal {
             listening: AtomicUsize::new(count),
             pipes: writers,
         });
-        Ok(readers
-            .into_iter()
-            .map(|pipe| StopSignal {
-                pipe,
-                group: Arc::clone(&group),
-            })
-            .collect())
+        let signal = |pipe| StopSignal {
+            pipe,
+            group: Arc::clone(&group),
+        };
+        Ok(readers.into_iter().map(signal).collect())
     }
 
     /// Takes the bytes that have arrived: for the `poll` loop, whose pipe is non-blocking
@@ -114,11 +108,6 @@ impl StopSignal {
         let pipe = zenio::AsyncFd::new(&self.pipe)?;
         let read = pipe.read_with(|pipe| Ok(rustix::io::read(pipe, &mut [0; 16])?));
         read.await.map(drop)
-    }
-
-    /// Puts the pipe in non-blocking mode, for a hand-written readiness loop.
-    pub fn set_nonblocking(&self) -> io::Result<()> {
-        self.pipe.set_nonblocking(true)
     }
 
     /// Says this loop's listener is closed. Returns whether every loop's is now; if this was

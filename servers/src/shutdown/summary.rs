@@ -30,11 +30,8 @@ impl Summary {
 /// [`zenio::Stats`], for the benchmark harness to parse).
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} connections, {} requests",
-            self.connections, self.requests
-        )?;
+        let (connections, requests) = (self.connections, self.requests);
+        write!(f, "{connections} connections, {requests} requests")?;
         match &self.runtime {
             Some(stats) => write!(f, "; runtime: {stats}"),
             None => Ok(()),

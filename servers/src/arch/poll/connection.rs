@@ -5,7 +5,6 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsFd;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
 use rustix::event::epoll::{self, EventData, EventFlags};
@@ -47,27 +46,8 @@ impl<S: Session> Connection<S> {
 
     /// Does what the conversation asks (send, read, shut down) until the kernel says
     /// `EAGAIN` or the conversation ends. Edge-triggered epoll reports a change once, so
-    /// each turn must go all the way to `EAGAIN`. A panic ends this connection only.
+    /// each turn must go all the way to `EAGAIN`.
     pub fn turn(
-        &mut self,
-        buffer: &mut [u8],
-        epoll: &impl AsFd,
-        key: usize,
-        now: Instant,
-        limits: &Limits,
-    ) -> Turn {
-        panic::catch_unwind(AssertUnwindSafe(|| {
-            self.run(buffer, epoll, key, now, limits)
-        }))
-        .unwrap_or_else(|_| {
-            self.conversation
-                .failed(io::Error::other("the connection panicked"));
-            Turn::Done
-        })
-    }
-
-    /// The body of [`turn`](Self::turn).
-    fn run(
         &mut self,
         buffer: &mut [u8],
         epoll: &impl AsFd,

@@ -23,6 +23,7 @@ mod connection;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use rustix::buffer::spare_capacity;
@@ -89,7 +90,7 @@ pub fn serve<S: Session>(
     let epoll = epoll::create(CreateFlags::CLOEXEC)?;
     let edge = EventFlags::IN | EventFlags::ET;
     epoll::add(&epoll, &listener, EventData::new_u64(LISTENER), edge)?;
-    signal.set_nonblocking()?;
+    rustix::io::ioctl_fionbio(&signal, true)?; // the pipe: `take` must not wait
     epoll::add(&epoll, &signal, EventData::new_u64(STOP), edge)?;
     let now = Instant::now();
     let mut state = EventLoop::<S> {
@@ -155,14 +156,12 @@ impl<S: Session> EventLoop<S> {
     /// How long the next `epoll_wait` may block.
     fn timeout(&self) -> Option<Duration> {
         let until = |deadline: Instant| deadline.saturating_duration_since(self.now);
-        [
+        let waits = [
             (!self.connections.is_empty()).then(|| until(self.next_sweep)),
             self.accept_paused.then_some(ACCEPT_PAUSE),
             self.grace_over.map(until),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        ];
+        waits.into_iter().flatten().min()
     }
 
     /// Accepts every queued connection and gives each a first turn at once (it has probably
@@ -222,32 +221,36 @@ impl<S: Session> EventLoop<S> {
         Ok(())
     }
 
-    /// Gives the connection `key` (if it still exists) a turn, and closes it if it ended.
+    /// Gives the connection `key` (if it still exists) a turn, and closes it if it ended. A
+    /// panic ends this connection only.
     fn turn(&mut self, key: usize) {
         let Some(connection) = self.connections.get_mut(key) else {
             return;
         };
-        let turn = connection.turn(&mut self.buffer, &self.epoll, key, self.now, &self.limits);
-        if let Turn::Done = turn {
-            let connection = self.connections.remove(key);
-            self.summary
-                .add_connection(connection.conversation.answered());
-            log::closed(connection.peer.as_deref(), connection.conversation.finish());
+        let turned = panic::catch_unwind(AssertUnwindSafe(|| {
+            connection.turn(&mut self.buffer, &self.epoll, key, self.now, &self.limits)
+        }));
+        match turned {
+            Ok(Turn::Waiting) => return,
+            Ok(Turn::Done) => {}
+            Err(_) => connection
+                .conversation
+                .failed(io::Error::other("the connection panicked")),
         }
+        let connection = self.connections.remove(key);
+        self.summary
+            .add_connection(connection.conversation.answered());
+        log::closed(connection.peer.as_deref(), connection.conversation.finish());
     }
 
     /// Gives a turn to every connection whose deadline has passed.
     fn sweep(&mut self) {
         self.next_sweep = self.now + self.limits.sweep_interval();
-        let now = self.now;
-        let expired: Vec<usize> = self
-            .connections
-            .iter()
-            .filter(|(_, c)| now >= c.conversation.deadline())
-            .map(|(key, _)| key)
-            .collect();
-        for key in expired {
-            self.turn(key);
+        for key in 0..self.connections.capacity() {
+            let connection = self.connections.get(key);
+            if connection.is_some_and(|c| self.now >= c.conversation.deadline()) {
+                self.turn(key);
+            }
         }
     }
 }

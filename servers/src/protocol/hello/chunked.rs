@@ -75,8 +75,7 @@ impl ChunkedDecoder {
         while used < input.len() {
             if let State::Data(remaining) = self.state {
                 // Skip as much of the chunk's data as this read holds, in one step.
-                let available = (input.len() - used) as u64;
-                let skipped = remaining.min(available);
+                let skipped = remaining.min((input.len() - used) as u64);
                 used += skipped as usize;
                 self.state = match remaining - skipped {
                     0 => State::DataCr,
@@ -129,10 +128,8 @@ fn next(state: State, byte: u8) -> Result<State, InvalidChunk> {
 /// Appends one hex digit to a chunk size, refusing sizes that do not fit in a `u64`.
 fn push_hex_digit(size: Option<u64>, byte: u8) -> Result<u64, InvalidChunk> {
     let digit = char::from(byte).to_digit(16).ok_or(InvalidChunk)?;
-    size.unwrap_or(0)
-        .checked_mul(16)
-        .and_then(|size| size.checked_add(u64::from(digit)))
-        .ok_or(InvalidChunk)
+    let shifted = size.unwrap_or(0).checked_mul(16).ok_or(InvalidChunk)?;
+    shifted.checked_add(u64::from(digit)).ok_or(InvalidChunk)
 }
 
 #[cfg(test)]

@@ -108,15 +108,12 @@ pub fn parse(bytes: &[u8]) -> Result<Status<(usize, Request)>, Rejection> {
         (None, true) => Body::Chunked,
         (None, false) => Body::Length(0),
     };
-    let connection = if close {
-        Connection::Close
-    } else if request.version == Some(1) {
-        Connection::Persistent
-    } else if keep_alive {
-        Connection::KeepAlive
-    } else {
+    let connection = match (request.version, keep_alive) {
+        _ if close => Connection::Close,
+        (Some(1), _) => Connection::Persistent,
+        (_, true) => Connection::KeepAlive,
         // HTTP/1.0 closes after every answer unless the client asks otherwise.
-        Connection::Close
+        (_, false) => Connection::Close,
     };
     let head_only = request.method == Some("HEAD");
     Ok(Status::Complete((
@@ -132,13 +129,10 @@ pub fn parse(bytes: &[u8]) -> Result<Status<(usize, Request)>, Rejection> {
 /// Reads a `Content-Length` value: one or more ASCII digits and nothing else, so `+5`,
 /// `-1`, `5 5` and values that overflow a `u64` are all refused.
 fn parse_length(value: &[u8]) -> Option<u64> {
-    if value.is_empty() {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    value.iter().try_fold(0u64, |length, &byte| {
-        let digit = char::from(byte).to_digit(10)?;
-        length.checked_mul(10)?.checked_add(u64::from(digit))
-    })
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 #[cfg(test)]
