@@ -1,7 +1,9 @@
 //! `AsyncFd` on a descriptor that is not a TCP socket (one end of a Unix socket pair): `new`
 //! puts it in non-blocking mode; `read_with` and `write_with` run the caller's syscall, and
 //! when it says `EAGAIN`, wait for readiness and try again, whoever makes the descriptor ready
-//! (a task of this runtime or another thread).
+//! (a task of this runtime or another thread). An `AsyncFd` over a borrowed descriptor can
+//! be made again after the last one was dropped: the descriptor stays open, so epoll still
+//! holds it, and registering it again must not fail.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -162,6 +164,33 @@ fn write_with_waits_for_room_when_the_buffer_is_full() -> io::Result<()> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
         assert!(drained[..filled].iter().all(|&b| b == b'x'));
         assert_eq!(&drained[filled..], b"END");
+        Ok(())
+    }))?
+}
+
+#[test]
+fn a_borrowed_descriptor_can_be_waited_on_again_by_a_new_async_fd() -> io::Result<()> {
+    zenio::block_on(zenio::timeout(NO_HANG, async {
+        let (ours, theirs) = UnixStream::pair()?;
+        let ours = std::rc::Rc::new(ours);
+        for round in 0..3u8 {
+            // A fresh AsyncFd on the same open descriptor each time (shared, so dropping the
+            // AsyncFd does not close it), as a loop that waits for a signal pipe now and then
+            // does; it registers when the read would block.
+            let waiting = AsyncFd::new(std::rc::Rc::clone(&ours))?;
+            let reader = zenio::spawn(async move {
+                let mut buf = [0u8; 8];
+                let n = waiting.read_with(|s| (&**s).read(&mut buf)).await?;
+                Ok::<_, io::Error>(buf[..n].to_vec())
+            });
+            zenio::yield_now().await;
+            assert!(
+                !reader.is_finished(),
+                "round {round}: the reader waits for data"
+            );
+            (&theirs).write_all(&[round])?;
+            assert_eq!(joined(reader.await)??, [round], "round {round}");
+        }
         Ok(())
     }))?
 }

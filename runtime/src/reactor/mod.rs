@@ -55,6 +55,7 @@ use polling::Poller;
 use rustix::buffer::spare_capacity;
 use rustix::event::epoll::{self, EventData, EventFlags};
 use rustix::event::Timespec;
+use rustix::io::Errno;
 use slab::Slab;
 
 use crate::stats::{self, Counters};
@@ -113,12 +114,22 @@ impl Reactor {
 
     /// Adds a socket to epoll, edge-triggered, for both directions. Called at most once per
     /// socket, the first time one of its operations would block.
+    ///
+    /// A descriptor can already be in the set: an [`AsyncFd`] over a *borrowed* descriptor
+    /// (`AsyncFd::new(&pipe)`) is forgotten when dropped, but the descriptor stays open, so
+    /// epoll keeps it. Then the entry is pointed at the new key (`EPOLL_CTL_MOD`) instead of
+    /// failing with `EEXIST`. (Deleting at every drop would cost a syscall per closed
+    /// connection, where closing the descriptor removes it for free.)
     pub(crate) fn register(&self, source: &Rc<Source>, fd: BorrowedFd<'_>) -> io::Result<()> {
         let mut sources = self.sources.borrow_mut();
         let entry = sources.vacant_entry();
         let key = entry.key();
         let interest = EventFlags::IN | EventFlags::OUT | EventFlags::RDHUP | EventFlags::ET;
-        epoll::add(&*self.poller, fd, EventData::new_u64(key as u64), interest)?;
+        let data = EventData::new_u64(key as u64);
+        match epoll::add(&*self.poller, fd, data, interest) {
+            Err(Errno::EXIST) => epoll::modify(&*self.poller, fd, data, interest)?,
+            added => added?,
+        }
         entry.insert(Rc::clone(source));
         source.set_key(Some(key));
         trace!("register fd {} as source {key}", fd.as_raw_fd());
