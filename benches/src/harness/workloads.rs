@@ -175,9 +175,10 @@ pub fn workloads(mode: Mode) -> Vec<Workload> {
 }
 
 /// How long a fixed load runs before its measurement starts (wrk2 likewise leaves its
-/// calibration out): the first questions of a thousand fresh connections meet a stall of 10 to
-/// 40 ms on this VM, on every server (the floor's too), which would otherwise set a 3-second
-/// run's p99 alone. Closed loops have no warmup: there every server is measured from its first
+/// calibration out): in the first second of load against a fresh server process, with 1,000
+/// connections, every server here stalled once (by hand, 2026-12-02: zenio 20-38 ms, the floor
+/// 12-25, tokio 5-17; a second run against the same process did not), which would otherwise
+/// set a 3-second run's p99 alone. Closed loops have no warmup: there every server is measured from its first
 /// answer on, alike.
 pub const FIXED_WARMUP_SECONDS: f64 = 1.0;
 

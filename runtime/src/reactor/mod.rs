@@ -118,7 +118,9 @@ impl Reactor {
     /// A descriptor can already be in the set: an [`AsyncFd`] over a *borrowed* descriptor
     /// (`AsyncFd::new(&pipe)`) is forgotten when dropped, but the descriptor stays open, so
     /// epoll keeps it. Then the entry is pointed at the new key (`EPOLL_CTL_MOD`) instead of
-    /// failing with `EEXIST`. (Deleting at every drop would cost a syscall per closed
+    /// failing with `EEXIST`. Until then its events carry the old key, which another source
+    /// may hold by now: that source sees a spurious readiness, which its retry loop absorbs
+    /// (an `EAGAIN`). (Deleting at every drop would cost a syscall per closed
     /// connection, where closing the descriptor removes it for free.)
     pub(crate) fn register(&self, source: &Rc<Source>, fd: BorrowedFd<'_>) -> io::Result<()> {
         let mut sources = self.sources.borrow_mut();
