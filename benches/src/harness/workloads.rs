@@ -186,6 +186,11 @@ pub const FIXED_WARMUP_SECONDS: f64 = 1.0;
 /// holds the generators.
 pub fn generator(workload: &Workload, bins: &Path, port: u16, length: Length) -> Vec<String> {
     let (program, mode) = workload.kind.generator();
+    // Many connections take a while to open and answer, and a server counted under strace
+    // (the only runs of a fixed number of requests) can stall for over a second while strace
+    // stops its threads (smol's did, at 16 connections): give them longer than the 2 s default
+    // before a connection counts as failed.
+    let patient = workload.connections > 1000 || matches!(length, Length::Requests(_));
     let length = match length {
         Length::Seconds(seconds) => format!("--duration {seconds}"),
         Length::Requests(requests) => format!("--requests {requests}"),
@@ -199,9 +204,7 @@ pub fn generator(workload: &Workload, bins: &Path, port: u16, length: Length) ->
     if let Some(rate) = workload.rate {
         line += &format!(" --rate {rate:.0} --warmup {FIXED_WARMUP_SECONDS}");
     }
-    // Many connections take a while to open and answer: give them longer than the 2 s
-    // default before a connection counts as failed.
-    if c > 1000 {
+    if patient {
         line += " --timeout 10";
     }
     line.split(' ').map(String::from).collect()
