@@ -1,5 +1,7 @@
-//! Running out of file descriptors: the server neither dies nor spins; it pauses accepting
-//! and serves again once descriptors are free.
+//! File descriptors. Running out of them: the server neither dies nor spins; it pauses
+//! accepting and serves again once descriptors are free. And before the first client, an
+//! event-loop server has grown its descriptor table for all the connections it may accept,
+//! so that no client waits while the kernel grows it.
 
 mod support;
 
@@ -18,6 +20,34 @@ fn cpu_ticks(pid: u32) -> u64 {
     let fields: Vec<&str> = after_name.split(' ').collect();
     // Fields 14 and 15 of stat(5) are utime and stime; after the name they are 12th and 13th.
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// The slots of the process `pid`'s descriptor table (`FDSize` in `/proc/PID/status`).
+fn descriptor_slots(pid: u32) -> u64 {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).expect("read /proc/PID/status");
+    let line = status.lines().find_map(|line| line.strip_prefix("FDSize:"));
+    line.expect("an FDSize line")
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
+/// The soft limit on descriptors that this test's children inherit.
+fn soft_descriptor_limit() -> u64 {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current;
+    limit.unwrap_or(u64::MAX)
+}
+
+#[test]
+fn an_event_loop_server_grows_its_descriptor_table_for_its_cap_before_the_first_client() {
+    // A fresh server has 256 slots (measured); room for 1,500 connections takes 2,048.
+    let wanted = soft_descriptor_limit().min(1_500);
+    for arch in ["poll", "callback", "coroutine"] {
+        let args = ["--arch", arch, "--max-conns", "1500"];
+        let server = Server::start(env!("CARGO_BIN_EXE_zen-server"), &args);
+        let slots = descriptor_slots(server.pid());
+        assert!(slots >= wanted, "{arch}: {slots} slots, not {wanted}");
+    }
 }
 
 #[test]

@@ -177,9 +177,11 @@ pub fn workloads(mode: Mode) -> Vec<Workload> {
 /// How long a fixed load runs before its measurement starts (wrk2 likewise leaves its
 /// calibration out): in the first second of load against a fresh server process, with 1,000
 /// connections, every server here stalled once (by hand, 2026-12-02: zenio 20-38 ms, the floor
-/// 12-25, tokio 5-17; a second run against the same process did not), which would otherwise
-/// set a 3-second run's p99 alone. Closed loops have no warmup: there every server is measured from its first
-/// answer on, alike.
+/// 12-25, tokio 5-17), while the kernel grew its descriptor table, which would otherwise set a
+/// 3-second run's p99 alone. zenio's servers now grow theirs before the first client
+/// (`zenio_servers::accept::reserve_descriptors`); the peers do not, so the warmup stays and
+/// every server is measured in its steady state. Closed loops have no warmup: there every
+/// server is measured from its first answer on, alike.
 pub const FIXED_WARMUP_SECONDS: f64 = 1.0;
 
 /// The load generator's command line for `workload` against `port`, for `length`; `bins`

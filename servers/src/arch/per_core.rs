@@ -4,7 +4,8 @@
 //! socket on the same port (`SO_REUSEPORT`): "the best of both worlds" of the source
 //! documents, and nginx's design. The loops share nothing on the hot path; the kernel
 //! spreads new connections between their listeners, which are all bound before any loop
-//! starts, so no early client is refused. With `--pin`, each loop's thread is pinned to its
+//! starts, so no early client is refused; the process's descriptor table is grown for every
+//! loop's `--max-conns` then too ([`reserve_descriptors`]), so no early client waits for it. With `--pin`, each loop's thread is pinned to its
 //! own core. With one core it is the same code on one thread.
 
 use std::io;
@@ -12,6 +13,7 @@ use std::net::SocketAddr;
 
 use super::accept_loop::AcceptLoop;
 use super::{announce, callback, coroutine, hyper, listen, poll, Arch, Options};
+use crate::accept::reserve_descriptors;
 use crate::log;
 use crate::protocol::Session;
 use crate::shutdown::{print_summaries, StopSignal, Summary};
@@ -22,6 +24,10 @@ pub fn run<S: Session>(arch: Arch, addr: SocketAddr, options: &Options) -> io::R
     let cores = options.cores();
     let listeners = listen(addr, cores)?;
     let local = listeners[0].local_addr()?;
+    let most_connections = options.limits().max_connections.saturating_mul(cores);
+    if let Err(error) = reserve_descriptors(&listeners[0], most_connections) {
+        tracing::warn!("descriptor table not grown ahead (it grows as clients come): {error}");
+    }
     // The stop signals are heard from here on: only then is the server announced.
     let signals = StopSignal::group(cores)?;
     let inputs: Vec<_> = listeners.into_iter().zip(signals).collect();
