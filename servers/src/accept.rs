@@ -87,8 +87,9 @@ const DESCRIPTORS_BESIDES_CONNECTIONS: usize = 64;
 /// each doubling waits for an RCU grace period (`synchronize_rcu` in the kernel's
 /// `expand_fdtable`), inside the `accept4` that needed the room, while clients wait: the
 /// first 1,000 clients of a fresh server saw 20–38 ms stalls while its table grew to 2,048
-/// slots, and none when it had been grown ahead (`docs/benchmarks.md`). The cost is kernel
-/// memory, 8 bytes and 2 bits a slot: about 130 KB for the default cap of 10,000.
+/// slots, and no more than against a warmed-up server once it had been grown ahead
+/// (`docs/benchmarks.md`). The cost is kernel memory, 8 bytes and 2 bits a slot: about
+/// 130 KB for the default cap of 10,000.
 pub fn reserve_descriptors(anchor: impl AsFd, connections: usize) -> io::Result<()> {
     let wanted = connections.saturating_add(DESCRIPTORS_BESIDES_CONNECTIONS) as u64;
     let allowed = getrlimit(Resource::Nofile).current.unwrap_or(u64::MAX);

@@ -5,8 +5,9 @@
 //! documents, and nginx's design. The loops share nothing on the hot path; the kernel
 //! spreads new connections between their listeners, which are all bound before any loop
 //! starts, so no early client is refused; the process's descriptor table is grown for every
-//! loop's `--max-conns` then too ([`reserve_descriptors`]), so no early client waits for it. With `--pin`, each loop's thread is pinned to its
-//! own core. With one core it is the same code on one thread.
+//! loop's `--max-conns` then too ([`reserve_descriptors`]), so no early client waits for it.
+//! With `--pin`, each loop's thread is pinned to its own core. With one core it is the same
+//! code on one thread.
 
 use std::io;
 use std::net::SocketAddr;
