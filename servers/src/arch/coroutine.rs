@@ -7,12 +7,13 @@
 //! `start_server` callback.
 //!
 //! Each wait also races the conversation's deadline (one timer per connection, re-armed
-//! only when it fires early) and, for reads, the start of the [`Drain`]; then the
-//! conversation takes its last look, a read that does not wait.
+//! only when it fires early) and, for reads, the start of the
+//! [`Drain`](crate::shutdown::Drain); then the conversation takes its last look, a read
+//! that does not wait.
 //!
 //! The task is what an idle connection costs, so its future is kept small: the limits are
-//! the loop's, shared; the connection's state is one struct, [`Connection`], moved into the
-//! task once (see [`converse`]); and each wait is one `poll_fn` around one of its methods,
+//! the loop's, shared; the connection's state is one struct, `Connection`, moved into the
+//! task once (see `converse`); and each wait is one `poll_fn` around one of its methods,
 //! which polls the socket, the drain and the timer by hand (a combinator of `async` blocks
 //! would hold references of their own to all of them).
 
