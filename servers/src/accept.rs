@@ -86,7 +86,7 @@ const DESCRIPTORS_BESIDES_CONNECTIONS: usize = 64;
 /// (every server here has its second-signal thread, and per-core mode a thread per loop)
 /// each doubling waits for an RCU grace period (`synchronize_rcu` in the kernel's
 /// `expand_fdtable`), inside the `accept4` that needed the room, while clients wait: the
-/// first 1,000 clients of a fresh server saw 20–38 ms stalls while its table grew to 2,048
+/// first 1,000 clients of a fresh server saw 20–38 ms stalls while its table grew to 1,024
 /// slots, and no more than against a warmed-up server once it had been grown ahead
 /// (`docs/benchmarks.md`). The cost is kernel memory, 8 bytes and 2 bits a slot: about
 /// 130 KB for the default cap of 10,000.

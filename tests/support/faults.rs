@@ -82,8 +82,9 @@ pub fn closed_by_server(client: &mut TcpStream) -> bool {
 /// socket's generous timeout), and not before `idle` minus a 10% margin.
 ///
 /// The idle time counts from just before the request is sent, not from when the answer is
-/// read: the server's clock starts when it reads the request (at the time of its loop's
-/// turn), which is after the send, but the client may read the answer much later. Counted
+/// read: the server's clock starts at the time of the loop turn that read the request, which
+/// began at most one short turn before the send, but the client may read the answer much
+/// later. Counted
 /// from the answer, a client kept off the CPU after the server had answered (the soak runs
 /// dozens of client threads on two cores) made a punctual server look early by over the
 /// margin: the soak failed once so, with the `poll` server.
