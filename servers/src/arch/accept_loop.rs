@@ -69,8 +69,13 @@ impl AcceptLoop {
                 }
             }
         };
+        let watch = signal.watch();
         let signalled = async {
-            if let Err(error) = signal.wait().await {
+            let failed = match &watch {
+                Ok(watch) => watch.wait().await.err().map(|error| error.to_string()),
+                Err(error) => Some(error.to_string()),
+            };
+            if let Some(error) = failed {
                 tracing::error!("cannot watch for stop signals: {error}");
                 future::pending::<()>().await;
             }
@@ -84,7 +89,8 @@ impl AcceptLoop {
             drop(listener);
             if !signal.listener_closed() {
                 while !signal.all_listeners_closed() {
-                    if signal.wait().await.is_err() {
+                    let Ok(watch) = &watch else { break };
+                    if watch.wait().await.is_err() {
                         break;
                     }
                 }

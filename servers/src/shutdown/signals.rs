@@ -103,11 +103,10 @@ impl StopSignal {
         }
     }
 
-    /// Waits, in a zenio runtime, until a byte arrives.
-    pub async fn wait(&self) -> io::Result<()> {
-        let pipe = zenio::AsyncFd::new(&self.pipe)?;
-        let read = pipe.read_with(|pipe| Ok(rustix::io::read(pipe, &mut [0; 16])?));
-        read.await.map(drop)
+    /// Watches the pipe from a zenio runtime: one `AsyncFd`, registered with the reactor once,
+    /// for every wait that follows (an `AsyncFd` must be its descriptor's only one).
+    pub fn watch(&self) -> io::Result<SignalWatch<'_>> {
+        Ok(SignalWatch(zenio::AsyncFd::new(&self.pipe)?))
     }
 
     /// Says this loop's listener is closed. Returns whether every loop's is now; if this was
@@ -127,6 +126,19 @@ impl StopSignal {
     /// Whether every loop of this server has closed its listener.
     pub fn all_listeners_closed(&self) -> bool {
         self.group.listening.load(Ordering::Acquire) == 0
+    }
+}
+
+/// A loop's watch on its [`StopSignal`] (see [`StopSignal::watch`]).
+pub struct SignalWatch<'a>(zenio::AsyncFd<&'a UnixStream>);
+
+impl SignalWatch<'_> {
+    /// Waits until a byte arrives, and takes the bytes that have.
+    pub async fn wait(&self) -> io::Result<()> {
+        let read = self
+            .0
+            .read_with(|pipe| Ok(rustix::io::read(pipe, &mut [0; 16])?));
+        read.await.map(drop)
     }
 }
 
