@@ -1,9 +1,10 @@
 //! `callback`: asyncio's `Protocol` style (the seed's `srv_asyncio1.py`).
 //!
 //! [`SessionProtocol`] is the seed's `ZenServer(asyncio.Protocol)`: `data_received` hands
-//! the bytes to the connection's [`Conversation`], and whatever it asks for is done through
-//! the transport at once: answers are written (zenio sends them as soon as the callback
-//! returns), a lingering close shuts down writing, a close closes. `zenio::serve` is
+//! the bytes to the connection's [`Conversation`], whose answers go straight into the
+//! transport's buffer (zenio sends it as soon as the callback returns), and whatever else it
+//! asks for is done through the transport at once: a lingering close shuts down writing, a
+//! close closes. `zenio::serve` is
 //! `loop.create_server(ZenServer, host, port)`; here the accept loop is ours (for graceful
 //! shutdown), and `zenio::serve_connection` runs the protocol on each connection.
 //!
@@ -89,25 +90,28 @@ impl<S: Session> Connections<S> {
 
     /// Tells every conversation that the server is stopping.
     fn stop_all(&self) {
+        let now = zenio::now();
         for (_, (conversation, transport)) in self.entries.borrow_mut().iter_mut() {
             conversation.stop();
-            perform(conversation, transport);
+            perform(conversation, transport, now);
         }
     }
 
-    /// Feeds an event to the conversation `key`, then does what it asks.
-    fn update(&self, key: u32, event: impl FnOnce(&mut Conversation<S>)) {
+    /// Feeds an event to the conversation `key` (with its transport, where its answers go),
+    /// then does what it asks.
+    fn update(&self, key: u32, event: impl FnOnce(&mut Conversation<S>, &Transport, Instant)) {
         if let Some((conversation, transport)) = self.entries.borrow_mut().get_mut(key as usize) {
-            event(conversation);
-            perform(conversation, transport);
+            let now = zenio::now();
+            event(conversation, transport, now);
+            perform(conversation, transport, now);
         }
     }
 }
 
 /// Does what `conversation` asks, through `transport`, until it waits for the next callback.
-fn perform<S: Session>(conversation: &mut Conversation<S>, transport: &Transport) {
+fn perform<S: Session>(conversation: &mut Conversation<S>, transport: &Transport, now: Instant) {
     loop {
-        match conversation.next(zenio::now()) {
+        match conversation.next(now) {
             Next::Write(bytes) => {
                 transport.write(bytes);
                 let n = bytes.len();
@@ -146,20 +150,26 @@ impl<S: Session> Protocol for SessionProtocol<S> {
         let key = entries.borrow_mut().insert((conversation, transport));
         let key = u32::try_from(key).expect("fewer than 4 billion connections");
         self.key = Some(key);
-        self.connections.update(key, |_| {});
+        self.connections.update(key, |_, _, _| {});
     }
 
+    /// The answers go straight into the transport's buffer, which zenio sends as soon as
+    /// this returns.
     fn data_received(&mut self, data: &[u8]) {
-        let connections = &self.connections;
+        let limits = &self.connections.limits;
         if let Some(key) = self.key {
-            connections.update(key, |c| c.received(data, zenio::now(), &connections.limits));
+            self.connections
+                .update(key, |conversation, transport, now| {
+                    transport.write_with(|out| conversation.received_into(data, now, limits, out));
+                });
         }
     }
 
     /// The conversation decides when to close, so the connection stays open here.
     fn eof_received(&mut self) -> bool {
         if let Some(key) = self.key {
-            self.connections.update(key, Conversation::eof);
+            self.connections
+                .update(key, |conversation, _, _| conversation.eof());
         }
         true
     }

@@ -157,33 +157,33 @@ impl<S: Session> Conversation<S> {
 
     /// Bytes arrived at `now`: the session answers them (or, lingering, they are dropped).
     pub fn received(&mut self, bytes: &[u8], now: Instant, limits: &Limits) {
-        match &mut self.phase {
-            Phase::Talking => {
-                if self.output.capacity() == 0 {
-                    self.output = SPARE_OUTPUT.take();
-                }
-                let flow = self.session.feed(bytes, &mut self.output);
-                self.clock.on_read(now, self.session.in_request(), limits);
-                match flow {
-                    Flow::Continue => {}
-                    Flow::Close => self.phase = Phase::Closing(Ending::Clean),
-                    Flow::Reject => {
-                        self.clock = Clock::new(now, LINGER_TIME);
-                        self.phase = Phase::Lingering {
-                            fin_sent: false,
-                            discarded: 0,
-                        }
-                    }
-                }
-            }
-            Phase::Lingering { discarded, .. } => {
-                *discarded += bytes.len();
-                if *discarded > LINGER_LIMIT {
-                    self.phase = Phase::Closing(Ending::Clean);
-                }
-            }
-            Phase::Closing(_) => {}
+        if matches!(self.phase, Phase::Talking) && self.output.capacity() == 0 {
+            self.output = SPARE_OUTPUT.take();
         }
+        let Conversation {
+            session,
+            clock,
+            phase,
+            output,
+            ..
+        } = self;
+        take_in(session, clock, phase, bytes, now, limits, output);
+    }
+
+    /// [`received`](Self::received), for an architecture that keeps its own output buffer
+    /// (the callback style's transport, which sends it once the callback returns): the
+    /// answers are appended to `out`, and nothing is owed here. Call it only when nothing is
+    /// owed ([`Next::Write`] done), so that the answers stay in order.
+    pub fn received_into(
+        &mut self,
+        bytes: &[u8],
+        now: Instant,
+        limits: &Limits,
+        out: &mut Vec<u8>,
+    ) {
+        debug_assert!(self.owed().is_empty(), "answers owed first");
+        let (session, clock, phase) = (&mut self.session, &mut self.clock, &mut self.phase);
+        take_in(session, clock, phase, bytes, now, limits, out);
     }
 
     /// A read ended: with bytes, with end of file (no bytes), or with an error. An error
@@ -286,6 +286,45 @@ impl<S: Session> Conversation<S> {
         if self.output.capacity() > 0 {
             SPARE_OUTPUT.set(std::mem::take(&mut self.output));
         }
+    }
+}
+
+/// What [`Conversation::received`] does, with the output buffer apart: the session answers
+/// `bytes` into `out` (or, lingering, they are dropped). (Always inlined: it is every request's step, and its callers pass it seven
+/// arguments.)
+#[inline(always)]
+fn take_in<S: Session>(
+    session: &mut S,
+    clock: &mut Clock,
+    phase: &mut Phase,
+    bytes: &[u8],
+    now: Instant,
+    limits: &Limits,
+    out: &mut Vec<u8>,
+) {
+    match phase {
+        Phase::Talking => {
+            let flow = session.feed(bytes, out);
+            clock.on_read(now, session.in_request(), limits);
+            match flow {
+                Flow::Continue => {}
+                Flow::Close => *phase = Phase::Closing(Ending::Clean),
+                Flow::Reject => {
+                    *clock = Clock::new(now, LINGER_TIME);
+                    *phase = Phase::Lingering {
+                        fin_sent: false,
+                        discarded: 0,
+                    }
+                }
+            }
+        }
+        Phase::Lingering { discarded, .. } => {
+            *discarded += bytes.len();
+            if *discarded > LINGER_LIMIT {
+                *phase = Phase::Closing(Ending::Clean);
+            }
+        }
+        Phase::Closing(_) => {}
     }
 }
 

@@ -78,6 +78,22 @@ fn every_split_of_two_questions_gives_the_same_two_answers() {
 }
 
 #[test]
+fn answers_received_into_a_callers_buffer_are_not_owed_and_a_rejection_still_lingers() {
+    let start = Instant::now();
+    let mut conversation = zen(start);
+    let mut out = b"earlier.".to_vec();
+    conversation.received_into(QUESTION, start, &LIMITS, &mut out);
+    assert_eq!(out, b"earlier.ugly.");
+    assert_eq!(conversation.next(start), Next::Read);
+    assert_eq!(conversation.answered(), 1);
+
+    let mut out = Vec::new();
+    conversation.received_into(&vec![b'a'; MAX_QUESTION + 1], start, &LIMITS, &mut out);
+    assert_eq!(out, TOO_LONG);
+    assert_eq!(conversation.next(start), Next::ShutDown);
+}
+
+#[test]
 fn nothing_is_read_while_an_answer_is_owed_and_a_partial_write_continues() {
     let start = Instant::now();
     let mut conversation = zen(start);
