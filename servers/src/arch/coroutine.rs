@@ -67,6 +67,7 @@ fn converse<S: Session>(
     let conversation = Conversation::<S>::new(zenio::now(), &limits);
     let mut connection = Connection {
         timer: zenio::sleep_until(conversation.deadline()),
+        watch: Watch::Unset,
         draining: open.drain().draining(),
         stream,
         conversation,
@@ -112,8 +113,23 @@ struct Connection<S, D> {
     limits: Rc<Limits>,
     /// Fires at the conversation's deadline, or earlier (see [`Connection::arm`]).
     timer: Sleep,
+    /// Whether the timer and the drain hold this task's waker.
+    watch: Watch,
     /// Completes once the loop drains.
     draining: D,
+}
+
+/// Whether a connection's timer and drain hold its task's waker, so that a wait may skip
+/// polling them (see [`Connection::poll_read`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    /// Not since the timer was last moved: the next wait polls them.
+    Unset,
+    /// They do.
+    Set,
+    /// They do, and the loop has just looked at both (`is_draining`, and `arm`, which moves
+    /// a timer that has fired): the next wait's first poll may skip them.
+    Fresh,
 }
 
 impl<S: Session, D: Future<Output = ()> + Unpin> Connection<S, D> {
@@ -130,6 +146,12 @@ impl<S: Session, D: Future<Output = ()> + Unpin> Connection<S, D> {
     /// nothing ends the conversation. The read buffer is borrowed for this poll only, from
     /// one shared by the thread's connections, so a connection waiting for its next request
     /// holds none: the callback style's trick (see `zenio::serve`), inside a coroutine.
+    ///
+    /// A wait's first poll skips the drain and the timer while they are [`Watch::Fresh`]:
+    /// neither can have fired unseen since the loop looked, as nothing else runs on this
+    /// thread in between, and if one fires later, its wake brings another poll, which looks.
+    /// Only the first poll: a wake from the timer may have come together with the socket's,
+    /// as one.
     fn poll_read(&mut self, mut cx: Option<&mut Context<'_>>) -> Poll<()> {
         let conversation = &mut self.conversation;
         let read = SHARED_BUFFER.with_borrow_mut(|buffer| {
@@ -141,19 +163,87 @@ impl<S: Session, D: Future<Output = ()> + Unpin> Connection<S, D> {
             Poll::Ready(())
         });
         let Some(cx) = cx else { return read };
-        if read.is_ready() || self.draining.poll(cx).is_ready() {
+        if read.is_ready() {
+            return read;
+        }
+        if self.watch == Watch::Fresh {
+            self.watch = Watch::Set;
+            return Poll::Pending;
+        }
+        if self.draining.poll(cx).is_ready() {
             return Poll::Ready(());
         }
-        self.timer.poll(cx)
+        let timer = self.timer.poll(cx);
+        self.watch = if timer.is_pending() {
+            Watch::Set
+        } else {
+            Watch::Unset
+        };
+        timer
     }
 
     /// Moves the one timer to the conversation's deadline when it would fire late (the
     /// deadline moved earlier: a request began) or has fired (the deadline moved on since):
-    /// so a busy connection does not touch the timer queue on every request.
+    /// so a busy connection does not touch the timer queue on every request. (A timer fires
+    /// at the turn's time at the latest, so one that has fired is due by `now`.)
     fn arm(&mut self, now: Instant) {
         let (timer, deadline) = (&mut self.timer, self.conversation.deadline());
         if deadline < timer.deadline() || timer.deadline() <= now {
             timer.reset(deadline);
+            self.watch = Watch::Unset;
+        } else if self.watch == Watch::Set {
+            self.watch = Watch::Fresh;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::protocol::ZenSession;
+    use crate::shutdown::Drain;
+
+    /// A timer that fired in the same turn as the socket woke the task gives one wake, and
+    /// one poll, which the read ends: `arm` must see that the timer has fired and have the
+    /// next wait poll it again. Otherwise the connection, idle from then on, is never closed.
+    #[test]
+    fn a_timer_that_fired_with_a_read_still_closes_the_idle_connection_later() {
+        let idle = Duration::from_millis(100);
+        let limits = Rc::new(Limits {
+            idle,
+            ..Limits::default()
+        });
+        zenio::block_on(async {
+            let listener = zenio::TcpListener::bind("127.0.0.1:0")?;
+            let client = zenio::TcpStream::connect(listener.local_addr()?).await?;
+            let (stream, peer) = listener.accept().await?;
+            let open = Drain::default().open_connection();
+            zenio::spawn(converse::<ZenSession>(
+                stream,
+                log::peer(peer),
+                open,
+                limits,
+            ))
+            .detach();
+            let mut answer = [0; 16];
+            client.write_all(b"Flat is better than?").await?;
+            let n = client.read(&mut answer).await?;
+            assert_eq!(&answer[..n], b"nested.");
+
+            // The next question waits in the socket while this thread sleeps (on purpose:
+            // nothing runs) past the timer, armed when the connection opened: the turn
+            // after it sees both, and wakes the connection's task once.
+            client.write_all(b"Now is better than?").await?;
+            std::thread::sleep(idle + Duration::from_millis(20));
+            let n = client.read(&mut answer).await?;
+            assert_eq!(&answer[..n], b"never.");
+
+            let closed = zenio::timeout(idle * 50, client.read(&mut answer)).await;
+            assert_eq!(closed.expect("closed after the idle timeout")?, 0);
+            Ok::<_, std::io::Error>(())
+        })
+        .unwrap();
     }
 }
