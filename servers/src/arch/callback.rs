@@ -4,9 +4,9 @@
 //! the bytes to the connection's [`Conversation`], whose answers go straight into the
 //! transport's buffer (zenio sends it as soon as the callback returns), and whatever else it
 //! asks for is done through the transport at once: a lingering close shuts down writing, a
-//! close closes. `zenio::serve` is
-//! `loop.create_server(ZenServer, host, port)`; here the accept loop is ours (for graceful
-//! shutdown), and `zenio::serve_connection` runs the protocol on each connection.
+//! close closes. `zenio::serve` is `loop.create_server(ZenServer, host, port)`; here the
+//! accept loop is ours (for graceful shutdown), and `zenio::serve_connection` runs the
+//! protocol on each connection.
 //!
 //! Callbacks cannot wait, so two things come from outside. A sweeper task looks every
 //! [`Limits::sweep_interval`] for conversations whose deadline has passed, and aborts them;

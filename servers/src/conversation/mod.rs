@@ -290,8 +290,8 @@ impl<S: Session> Conversation<S> {
 }
 
 /// What [`Conversation::received`] does, with the output buffer apart: the session answers
-/// `bytes` into `out` (or, lingering, they are dropped). (Always inlined: it is every request's step, and its callers pass it seven
-/// arguments.)
+/// `bytes` into `out` (or, lingering, they are dropped). (Always inlined: it is every
+/// request's step, and its callers pass it seven arguments.)
 #[inline(always)]
 fn take_in<S: Session>(
     session: &mut S,
